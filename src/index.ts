@@ -1,0 +1,34 @@
+/** @module The public API of the `wakubot` package. */
+export {
+  ACCOUNT_ID_PREFIX,
+  accountIdFromPublicKey,
+  accountIdMatches,
+  parseAccountId,
+} from "./account/account-id.ts";
+export {
+  generateIdentity,
+  type IdentityKeyPair,
+  x25519PublicFromIdentity,
+  x25519SecretFromIdentity,
+} from "./account/identity.ts";
+export { DEFAULT_DATA_DIR, resolveDataDir, resolvePassphrase } from "./config.ts";
+export {
+  CryptoError,
+  ERROR_CODES,
+  type ErrorCode,
+  InputError,
+  NetworkError,
+  PassphraseError,
+  ProtocolError,
+  StorageError,
+  WakubotError,
+} from "./errors.ts";
+export {
+  type CreateDataDirOptions,
+  createDataDir,
+  type DataDir,
+  type OpenDataDirOptions,
+  openDataDir,
+  readAccountId,
+} from "./storage/data-dir.ts";
+export { changePassphrase } from "./storage/keyring.ts";

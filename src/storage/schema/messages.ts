@@ -1,0 +1,93 @@
+/** @module drizzle schema of messages.db: public account data, conversations and messages (F6, D3). */
+import { sql } from "drizzle-orm";
+import { blob, check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * The account this data directory belongs to: one row, public data only (the secret half is in secrets.db).
+ *
+ * @example
+ * db.select().from(account).get(); // { id: 1, accountId: "wb1…", identityPublicKey, createdAt }
+ */
+export const account = sqliteTable(
+  "account",
+  {
+    id: integer("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    identityPublicKey: blob("identity_public_key", { mode: "buffer" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [check("account_single_row", sql`${t.id} = 1`)],
+);
+
+/** Lifecycle of a conversation, mirrored from its actor (docs/ARCHITECTURE.md): handshake → ratcheting ⇄ resync. */
+export const CONVERSATION_STATES = ["handshake", "ratcheting", "resync", "closed"] as const;
+
+/**
+ * One 1:1 conversation (F2). `id` is local and random; it never appears on the wire (PRIV2).
+ *
+ * @example
+ * db.select().from(conversations).where(eq(conversations.state, "ratcheting")).all();
+ */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    peerAccountId: text("peer_account_id"),
+    peerIdentityKey: blob("peer_identity_key", { mode: "buffer" }),
+    label: text("label"),
+    state: text("state", { enum: CONVERSATION_STATES }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    lastMessageAt: integer("last_message_at"),
+  },
+  (t) => [index("conversations_last_message").on(t.lastMessageAt)],
+);
+
+/** Direction of a message as seen from this account. */
+export const DIRECTIONS = ["in", "out"] as const;
+
+/**
+ * Delivery status of a message. Outbound: queued → sent → delivered → read, or dropped / failed.
+ * Inbound: received → handled. Transitions are owned by the delivery layer (issue 6).
+ */
+export const MESSAGE_STATUSES = [
+  "queued",
+  "sent",
+  "delivered",
+  "read",
+  "dropped",
+  "failed",
+  "received",
+  "handled",
+] as const;
+
+/**
+ * Messages of all conversations. `payloadType` is `namespace/name` and `payloadVersion` its codec version (F5, S2);
+ * `body` is the encoded payload exactly as the codec produced it.
+ *
+ * @example
+ * db.insert(messages).values({ id, conversationId, direction: "out", payloadType: "wakubot/text", … }).run();
+ */
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    direction: text("direction", { enum: DIRECTIONS }).notNull(),
+    payloadType: text("payload_type").notNull(),
+    payloadVersion: integer("payload_version").notNull(),
+    body: blob("body", { mode: "buffer" }).notNull(),
+    status: text("status", { enum: MESSAGE_STATUSES }).notNull(),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    sentAt: integer("sent_at"),
+    deliveredAt: integer("delivered_at"),
+    receivedAt: integer("received_at"),
+  },
+  (t) => [
+    index("messages_conversation_time").on(t.conversationId, t.createdAt),
+    index("messages_status").on(t.status),
+  ],
+);
