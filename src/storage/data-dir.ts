@@ -69,7 +69,7 @@ function openHandles(dir: string, create: boolean): Handles {
     // FULL here too: a receipt promises the message is stored (F4), so a power cut must not lose it.
     messagesSqlite = openSqlite(join(dir, MESSAGES_DB), { create, synchronous: "FULL" });
   } catch (error) {
-    secretsSqlite.close();
+    secretsSqlite.close(true);
     throw error;
   }
   if (create) {
@@ -85,8 +85,8 @@ function openHandles(dir: string, create: boolean): Handles {
 }
 
 function closeHandles(h: Handles): void {
-  h.messagesSqlite.close();
-  h.secretsSqlite.close();
+  h.messagesSqlite.close(true);
+  h.secretsSqlite.close(true);
 }
 
 /** Makes messages.db's public account row agree with secrets.db's identity (repairs an interrupted init). */

@@ -104,7 +104,7 @@ export function openSqlite(path: string, options: SqliteOpenOptions): Database {
     db.run("COMMIT");
     return db;
   } catch (error) {
-    db?.close();
+    db?.close(true);
     throw storageErrorFrom(error, name);
   }
 }
