@@ -53,7 +53,7 @@ export function resolvePassphrase(
   const passphrase =
     fileFlag !== undefined
       ? readPassphraseFile(fileFlag)
-      : (env[name] ?? (fromFile !== undefined ? readPassphraseFile(fromFile) : undefined));
+      : env[name] || (fromFile !== undefined ? readPassphraseFile(fromFile) : undefined);
   if (!passphrase) {
     const flag = which === "new" ? "--new-passphrase-file" : "--passphrase-file";
     throw new PassphraseError(

@@ -27,7 +27,11 @@ function newDir(): string {
   return path;
 }
 
-function expectCode(fn: () => unknown, cls: abstract new (...a: never[]) => WakubotError, code: string): void {
+function expectCode(
+  fn: () => unknown,
+  cls: abstract new (...a: never[]) => WakubotError,
+  code: string,
+): void {
   try {
     fn();
   } catch (e) {

@@ -1,0 +1,45 @@
+/** @module The benchmark groups and what each measures; a group with nothing measurable yet says why. */
+import { measureStorage } from "./storage.ts";
+
+/** One figure as the bench contract prints it. */
+export interface Figure {
+  readonly bench: string;
+  readonly value: number;
+  readonly unit: string;
+}
+
+/** A group runs its measurements and returns medians; `pending` names the issue that brings its figures. */
+export interface Group {
+  readonly run: () => Promise<Figure[]>;
+  readonly pending?: string;
+}
+
+const none = async (): Promise<Figure[]> => [];
+
+/**
+ * Every group of the contract, plus `storage`.
+ *
+ * @example
+ * await GROUPS.storage?.run();
+ */
+export const GROUPS: Record<string, Group> = {
+  ratchet: { run: none, pending: "the Double Ratchet lands with issue 3" },
+  wire: { run: none, pending: "the wire format lands with issue 3" },
+  p1: { run: none, pending: "the relay network lands with issue 4" },
+  e2e: { run: none, pending: "bots land with issue 5" },
+  scale: { run: none, pending: "bots land with issue 5" },
+  storage: { run: measureStorage },
+};
+
+/**
+ * Median of `rounds` runs of `measure`, each returning a number.
+ *
+ * @example
+ * const opsPerSecond = await median(5, () => timeOps(1000, work));
+ */
+export async function median(rounds: number, measure: () => number | Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < rounds; i++) values.push(await measure());
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)] as number;
+}
