@@ -22,7 +22,7 @@ async function wakubot(args: string[], env: Record<string, string>): Promise<{ c
     new Response(child.stderr).text(),
     child.exited,
   ]);
-  process.stdout.write(out + err + `(exit ${code})\n`);
+  process.stdout.write(`${out + err}(exit ${code})\n`);
   return { code, out };
 }
 
