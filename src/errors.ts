@@ -16,8 +16,16 @@ export const ERROR_CODES = {
     "db_io",
     "sealed_value_invalid",
   ],
-  CryptoError: ["decrypt_failed", "signature_invalid"],
-  ProtocolError: ["version_unknown", "malformed"],
+  CryptoError: [
+    "decrypt_failed",
+    "signature_invalid",
+    "invalid_key",
+    "replay",
+    "too_many_skipped",
+    "unknown_tag",
+    "prekey_unavailable",
+  ],
+  ProtocolError: ["version_unknown", "malformed", "too_large"],
   NetworkError: ["timeout", "unreachable"],
 } as const;
 

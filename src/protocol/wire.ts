@@ -1,0 +1,136 @@
+/** @module Encoding and strict decoding of the protobuf wire messages (proto/wakubot.proto; S2 versioning). */
+import { ProtocolError } from "../errors.ts";
+import { wakubot } from "./generated/wire.js";
+import { TAG_BYTES } from "./kdf.ts";
+import { HEADER_BYTES, type RatchetMessage } from "./ratchet.ts";
+
+/** The only envelope version this code writes and reads. */
+export const ENVELOPE_VERSION = 1;
+/** Largest envelope accepted before decoding (Waku's 150 KB message limit, docs/protocol.md). */
+export const MAX_ENVELOPE_BYTES = 150 * 1024;
+
+/** A decoded envelope: a ratchet message, plus the X3DH fields while the initiator has not heard back. */
+export interface Envelope extends RatchetMessage {
+  readonly ephemeral: Uint8Array | undefined;
+  readonly sealedIdentity: Uint8Array | undefined;
+}
+
+/**
+ * Encodes an envelope (version 1). Empty optional fields are omitted on the wire.
+ *
+ * @example
+ * const payload = encodeEnvelope({ ...message, ephemeral: undefined, sealedIdentity: undefined });
+ */
+export function encodeEnvelope(e: Envelope): Uint8Array {
+  return wakubot.Envelope.encode({
+    version: ENVELOPE_VERSION,
+    tag: e.tag,
+    header: e.header,
+    ciphertext: e.ciphertext,
+    ...(e.ephemeral ? { ephemeral: e.ephemeral } : {}),
+    ...(e.sealedIdentity ? { sealedIdentity: e.sealedIdentity } : {}),
+  }).finish();
+}
+
+function decodeWith<T>(what: string, bytes: Uint8Array, decode: (b: Uint8Array) => T): T {
+  try {
+    return decode(bytes);
+  } catch (cause) {
+    throw new ProtocolError("malformed", `${what} is not valid protobuf`, { cause });
+  }
+}
+
+/**
+ * Decodes and validates an envelope: version first (`version_unknown`), then field sizes (`malformed`).
+ * Never throws anything but ProtocolError.
+ *
+ * @example
+ * const envelope = decodeEnvelope(wakuMessage.payload);
+ */
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  if (bytes.length > MAX_ENVELOPE_BYTES) throw new ProtocolError("too_large", "envelope larger than 150 KB");
+  const m = decodeWith("envelope", bytes, (b) => wakubot.Envelope.decode(b));
+  if (m.version !== ENVELOPE_VERSION) {
+    throw new ProtocolError(
+      "version_unknown",
+      m.version > ENVELOPE_VERSION
+        ? `envelope version ${m.version} is newer than this wakubot understands (${ENVELOPE_VERSION})`
+        : `envelope version ${m.version} is not a wakubot version`,
+    );
+  }
+  if (m.tag.length !== TAG_BYTES || m.header.length !== HEADER_BYTES || m.ciphertext.length < 16) {
+    throw new ProtocolError("malformed", "envelope tag, header or ciphertext has the wrong size");
+  }
+  const initial = m.ephemeral.length > 0 || m.sealedIdentity.length > 0;
+  if (initial && (m.ephemeral.length !== 32 || m.sealedIdentity.length < 16 + 34)) {
+    throw new ProtocolError("malformed", "envelope setup fields have the wrong size");
+  }
+  return {
+    tag: m.tag,
+    header: m.header,
+    ciphertext: m.ciphertext,
+    ephemeral: initial ? m.ephemeral : undefined,
+    sealedIdentity: initial ? m.sealedIdentity : undefined,
+  };
+}
+
+/** What a frame carries: a built-in type number or an application type name, its version, and the body. */
+export interface Frame {
+  readonly type: number | string;
+  readonly typeVersion: number;
+  readonly body: Uint8Array;
+}
+
+/**
+ * Encodes a frame; version 1 is written as an absent field to save two bytes per message.
+ *
+ * @example
+ * encodeFrame({ type: 1, typeVersion: 1, body: new TextEncoder().encode("hi") });
+ */
+export function encodeFrame(f: Frame): Uint8Array {
+  return wakubot.Frame.encode({
+    ...(typeof f.type === "number" ? { builtin: f.type } : { custom: f.type }),
+    ...(f.typeVersion !== 1 ? { typeVersion: f.typeVersion } : {}),
+    body: f.body,
+  }).finish();
+}
+
+/**
+ * Decodes a frame. A frame without a type is `malformed`.
+ *
+ * @example
+ * const frame = decodeFrame(plaintext);
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  const m = decodeWith("frame", bytes, (b) => wakubot.Frame.decode(b));
+  const type = m.type === "builtin" ? m.builtin : m.type === "custom" ? m.custom : undefined;
+  if (type === undefined || type === "" || type === 0)
+    throw new ProtocolError("malformed", "frame has no type");
+  return { type, typeVersion: m.typeVersion || 1, body: m.body };
+}
+
+/**
+ * Encodes the initiator's sealed identity plaintext.
+ *
+ * @example
+ * encodeInitiatorIdentity(myIdentityKey, 0);
+ */
+export function encodeInitiatorIdentity(identityKey: Uint8Array, oneTimePrekeyId: number): Uint8Array {
+  return wakubot.InitiatorIdentity.encode({ identityKey, oneTimePrekeyId }).finish();
+}
+
+/**
+ * Decodes the initiator's sealed identity plaintext.
+ *
+ * @example
+ * const { identityKey, oneTimePrekeyId } = decodeInitiatorIdentity(plain);
+ */
+export function decodeInitiatorIdentity(bytes: Uint8Array): {
+  identityKey: Uint8Array;
+  oneTimePrekeyId: number;
+} {
+  const m = decodeWith("initiator identity", bytes, (b) => wakubot.InitiatorIdentity.decode(b));
+  if (m.identityKey.length !== 32)
+    throw new ProtocolError("malformed", "initiator identity key is not 32 bytes");
+  return { identityKey: m.identityKey, oneTimePrekeyId: m.oneTimePrekeyId };
+}
