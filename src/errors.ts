@@ -5,7 +5,19 @@
  * The full table with explanations is in docs/errors.md.
  */
 export const ERROR_CODES = {
-  InputError: ["usage", "invalid_argument", "invalid_account_id", "account_exists", "no_account"],
+  InputError: [
+    "usage",
+    "invalid_argument",
+    "invalid_account_id",
+    "account_exists",
+    "no_account",
+    "invite_malformed",
+    "invite_truncated",
+    "invite_trailing_data",
+    "invite_version_unknown",
+    "invite_tampered",
+    "invite_expired",
+  ],
   PassphraseError: ["passphrase_missing", "passphrase_wrong", "passphrase_file_unreadable"],
   StorageError: [
     "data_dir_locked",
