@@ -12,7 +12,7 @@ describe("session vectors (test/vectors/session.json)", () => {
       const result = runSessionScenario((random) => make(random));
       expect(result.invite).toBe(vectors.invite);
       expect(result.x3dh).toEqual(vectors.x3dh);
-      expect(result.messages).toEqual(vectors.messages);
+      expect(result.messages as { from: string }[]).toEqual(vectors.messages);
       expect(result.decrypted).toEqual(vectors.decrypted);
     });
   }
