@@ -1,5 +1,7 @@
 /** @module Sealing secret values at rest: XChaCha20-Poly1305 with associated data naming table, row and column. */
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { StorageError } from "../errors.ts";
 
@@ -54,6 +56,14 @@ export class Sealer {
   ) {
     if (dataKey.length !== 32) throw new TypeError("data key must be 32 bytes");
     this.#key = dataKey;
+  }
+
+  /**
+   * A key for another purpose derived from the data key: HMAC-SHA-256(dataKey, "wakubot/subkey/v1/" ‖ label).
+   * Used for the tag index, so it is unusable without the passphrase too.
+   */
+  subkey(label: string): Uint8Array {
+    return hmac(sha256, this.#key, new TextEncoder().encode(`wakubot/subkey/v1/${label}`));
   }
 
   /** Encrypts `plaintext` for `slot` under a fresh random 192-bit nonce (safe to pick at random, unlike 96-bit). */

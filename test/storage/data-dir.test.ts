@@ -70,11 +70,14 @@ describe("migrations", () => {
     expect(tables(join(dir, "secrets.db"))).toEqual([
       "__drizzle_migrations",
       "identity",
+      "inbox",
       "kek",
       "keyring",
       "one_time_prekeys",
+      "seen_ephemerals",
       "sessions",
       "signed_prekeys",
+      "tag_index",
     ]);
     expect(tables(join(dir, "messages.db"))).toEqual([
       "__drizzle_migrations",

@@ -433,6 +433,9 @@ export namespace wakubot {
         /** SessionState pendingSealedIdentity. */
         pendingSealedIdentity: Uint8Array;
 
+        /** SessionState recentTags. */
+        recentTags: Uint8Array;
+
         /**
          * Creates a new SessionState instance using the specified properties.
          * @param [properties] Properties to set
@@ -556,6 +559,9 @@ export namespace wakubot {
             /** SessionState pendingSealedIdentity */
             pendingSealedIdentity?: (Uint8Array|null);
 
+            /** SessionState recentTags */
+            recentTags?: (Uint8Array|null);
+
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
         }
@@ -583,11 +589,8 @@ export namespace wakubot {
         /** Unknown fields preserved while decoding when enabled */
         $unknowns?: Uint8Array[];
 
-        /** SkippedKey headerKey. */
-        headerKey: Uint8Array;
-
-        /** SkippedKey n. */
-        n: number;
+        /** SkippedKey tag. */
+        tag: Uint8Array;
 
         /** SkippedKey messageKey. */
         messageKey: Uint8Array;
@@ -655,11 +658,8 @@ export namespace wakubot {
         /** Properties of a SkippedKey. */
         interface $Properties {
 
-            /** SkippedKey headerKey */
-            headerKey?: (Uint8Array|null);
-
-            /** SkippedKey n */
-            n?: (number|null);
+            /** SkippedKey tag */
+            tag?: (Uint8Array|null);
 
             /** SkippedKey messageKey */
             messageKey?: (Uint8Array|null);

@@ -1039,6 +1039,7 @@ export const wakubot = $root.wakubot = (() => {
          * @property {Array.<wakubot.SkippedKey.$Properties>|null} [skipped] SessionState skipped
          * @property {Uint8Array|null} [pendingEphemeral] SessionState pendingEphemeral
          * @property {Uint8Array|null} [pendingSealedIdentity] SessionState pendingSealedIdentity
+         * @property {Uint8Array|null} [recentTags] SessionState recentTags
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1240,6 +1241,14 @@ export const wakubot = $root.wakubot = (() => {
         SessionState.prototype.pendingSealedIdentity = $util.newBuffer([]);
 
         /**
+         * SessionState recentTags.
+         * @member {Uint8Array} recentTags
+         * @memberof wakubot.SessionState
+         * @instance
+         */
+        SessionState.prototype.recentTags = $util.newBuffer([]);
+
+        /**
          * Creates a new SessionState instance using the specified properties.
          * @function create
          * @memberof wakubot.SessionState
@@ -1314,6 +1323,8 @@ export const wakubot = $root.wakubot = (() => {
                 writer.uint32(/* id 20, wireType 2 =*/162).bytes(message.pendingEphemeral);
             if (message.pendingSealedIdentity != null && $Object.hasOwnProperty.call(message, "pendingSealedIdentity") && message.pendingSealedIdentity.length)
                 writer.uint32(/* id 21, wireType 2 =*/170).bytes(message.pendingSealedIdentity);
+            if (message.recentTags != null && $Object.hasOwnProperty.call(message, "recentTags") && message.recentTags.length)
+                writer.uint32(/* id 22, wireType 2 =*/178).bytes(message.recentTags);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1546,6 +1557,15 @@ export const wakubot = $root.wakubot = (() => {
                             delete message.pendingSealedIdentity;
                         continue;
                     }
+                case 22: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.recentTags = value;
+                        else
+                            delete message.recentTags;
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -1696,6 +1716,12 @@ export const wakubot = $root.wakubot = (() => {
                         $util.base64.decode(object.pendingSealedIdentity, message.pendingSealedIdentity = $util.newBuffer($util.base64.length(object.pendingSealedIdentity)), 0);
                     else if (object.pendingSealedIdentity.length >= 0)
                         message.pendingSealedIdentity = object.pendingSealedIdentity;
+            if (object.recentTags != null)
+                if (object.recentTags.length)
+                    if (typeof object.recentTags === "string")
+                        $util.base64.decode(object.recentTags, message.recentTags = $util.newBuffer($util.base64.length(object.recentTags)), 0);
+                    else if (object.recentTags.length >= 0)
+                        message.recentTags = object.recentTags;
             return message;
         };
 
@@ -1829,6 +1855,13 @@ export const wakubot = $root.wakubot = (() => {
                     if (options.bytes !== $Array)
                         object.pendingSealedIdentity = $util.newBuffer(object.pendingSealedIdentity);
                 }
+                if (options.bytes === $String)
+                    object.recentTags = "";
+                else {
+                    object.recentTags = [];
+                    if (options.bytes !== $Array)
+                        object.recentTags = $util.newBuffer(object.recentTags);
+                }
             }
             if (message.version != null && $Object.hasOwnProperty.call(message, "version"))
                 object.version = message.version;
@@ -1875,6 +1908,8 @@ export const wakubot = $root.wakubot = (() => {
                 object.pendingEphemeral = options.bytes === $String ? $util.base64.encode(message.pendingEphemeral, 0, message.pendingEphemeral.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.pendingEphemeral) : message.pendingEphemeral;
             if (message.pendingSealedIdentity != null && $Object.hasOwnProperty.call(message, "pendingSealedIdentity"))
                 object.pendingSealedIdentity = options.bytes === $String ? $util.base64.encode(message.pendingSealedIdentity, 0, message.pendingSealedIdentity.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.pendingSealedIdentity) : message.pendingSealedIdentity;
+            if (message.recentTags != null && $Object.hasOwnProperty.call(message, "recentTags"))
+                object.recentTags = options.bytes === $String ? $util.base64.encode(message.recentTags, 0, message.recentTags.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.recentTags) : message.recentTags;
             return object;
         };
 
@@ -1911,8 +1946,7 @@ export const wakubot = $root.wakubot = (() => {
         /**
          * Properties of a SkippedKey.
          * @typedef {Object} wakubot.SkippedKey.$Properties
-         * @property {Uint8Array|null} [headerKey] SkippedKey headerKey
-         * @property {number|null} [n] SkippedKey n
+         * @property {Uint8Array|null} [tag] SkippedKey tag
          * @property {Uint8Array|null} [messageKey] SkippedKey messageKey
          * @property {number|null} [storedAt] SkippedKey storedAt
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
@@ -1947,20 +1981,12 @@ export const wakubot = $root.wakubot = (() => {
         };
 
         /**
-         * SkippedKey headerKey.
-         * @member {Uint8Array} headerKey
+         * SkippedKey tag.
+         * @member {Uint8Array} tag
          * @memberof wakubot.SkippedKey
          * @instance
          */
-        SkippedKey.prototype.headerKey = $util.newBuffer([]);
-
-        /**
-         * SkippedKey n.
-         * @member {number} n
-         * @memberof wakubot.SkippedKey
-         * @instance
-         */
-        SkippedKey.prototype.n = 0;
+        SkippedKey.prototype.tag = $util.newBuffer([]);
 
         /**
          * SkippedKey messageKey.
@@ -2010,10 +2036,8 @@ export const wakubot = $root.wakubot = (() => {
                 _depth = 0;
             if (_depth > $util.recursionLimit)
                 throw $Error("max depth exceeded");
-            if (message.headerKey != null && $Object.hasOwnProperty.call(message, "headerKey") && message.headerKey.length)
-                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.headerKey);
-            if (message.n != null && $Object.hasOwnProperty.call(message, "n") && message.n !== 0)
-                writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.n);
+            if (message.tag != null && $Object.hasOwnProperty.call(message, "tag") && message.tag.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.tag);
             if (message.messageKey != null && $Object.hasOwnProperty.call(message, "messageKey") && message.messageKey.length)
                 writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.messageKey);
             if (message.storedAt != null && $Object.hasOwnProperty.call(message, "storedAt") && (typeof message.storedAt === "object" ? message.storedAt.low || message.storedAt.high : message.storedAt !== 0))
@@ -2066,18 +2090,9 @@ export const wakubot = $root.wakubot = (() => {
                         if (wireType !== 2)
                             break;
                         if ((value = reader.bytes()).length)
-                            message.headerKey = value;
+                            message.tag = value;
                         else
-                            delete message.headerKey;
-                        continue;
-                    }
-                case 2: {
-                        if (wireType !== 0)
-                            break;
-                        if (value = reader.uint32())
-                            message.n = value;
-                        else
-                            delete message.n;
+                            delete message.tag;
                         continue;
                     }
                 case 3: {
@@ -2133,15 +2148,12 @@ export const wakubot = $root.wakubot = (() => {
             if (_depth > $util.recursionLimit)
                 throw $Error("max depth exceeded");
             let message = new $root.wakubot.SkippedKey();
-            if (object.headerKey != null)
-                if (object.headerKey.length)
-                    if (typeof object.headerKey === "string")
-                        $util.base64.decode(object.headerKey, message.headerKey = $util.newBuffer($util.base64.length(object.headerKey)), 0);
-                    else if (object.headerKey.length >= 0)
-                        message.headerKey = object.headerKey;
-            if (object.n != null)
-                if ($Number(object.n) !== 0)
-                    message.n = object.n >>> 0;
+            if (object.tag != null)
+                if (object.tag.length)
+                    if (typeof object.tag === "string")
+                        $util.base64.decode(object.tag, message.tag = $util.newBuffer($util.base64.length(object.tag)), 0);
+                    else if (object.tag.length >= 0)
+                        message.tag = object.tag;
             if (object.messageKey != null)
                 if (object.messageKey.length)
                     if (typeof object.messageKey === "string")
@@ -2180,13 +2192,12 @@ export const wakubot = $root.wakubot = (() => {
             let object = {};
             if (options.defaults) {
                 if (options.bytes === $String)
-                    object.headerKey = "";
+                    object.tag = "";
                 else {
-                    object.headerKey = [];
+                    object.tag = [];
                     if (options.bytes !== $Array)
-                        object.headerKey = $util.newBuffer(object.headerKey);
+                        object.tag = $util.newBuffer(object.tag);
                 }
-                object.n = 0;
                 if (options.bytes === $String)
                     object.messageKey = "";
                 else {
@@ -2200,10 +2211,8 @@ export const wakubot = $root.wakubot = (() => {
                 } else
                     object.storedAt = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
             }
-            if (message.headerKey != null && $Object.hasOwnProperty.call(message, "headerKey"))
-                object.headerKey = options.bytes === $String ? $util.base64.encode(message.headerKey, 0, message.headerKey.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.headerKey) : message.headerKey;
-            if (message.n != null && $Object.hasOwnProperty.call(message, "n"))
-                object.n = message.n;
+            if (message.tag != null && $Object.hasOwnProperty.call(message, "tag"))
+                object.tag = options.bytes === $String ? $util.base64.encode(message.tag, 0, message.tag.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.tag) : message.tag;
             if (message.messageKey != null && $Object.hasOwnProperty.call(message, "messageKey"))
                 object.messageKey = options.bytes === $String ? $util.base64.encode(message.messageKey, 0, message.messageKey.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.messageKey) : message.messageKey;
             if (message.storedAt != null && $Object.hasOwnProperty.call(message, "storedAt"))

@@ -1,6 +1,6 @@
 /** @module drizzle schema of secrets.db: key ring, identity, prekeys, session state (F7, D3). Secret columns hold sealed values only. */
 import { sql } from "drizzle-orm";
-import { blob, check, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * How the passphrase becomes the key-encryption key: one row with the Argon2id parameters and salt (not secret).
@@ -90,4 +90,49 @@ export const sessions = sqliteTable("sessions", {
   state: blob("state", { mode: "buffer" }).notNull(),
   stateVersion: integer("state_version").notNull(),
   updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Maps conversation tags to conversations without storing the tags: `tagHash` = HMAC(index key, tag)[0..16],
+ * where the index key is derived from the data key, so a stolen secrets.db does not let anyone recognise
+ * messages on the wire (docs/protocol.md §Tags).
+ *
+ * @example
+ * db.select().from(tagIndex).where(eq(tagIndex.tagHash, hash)).get();
+ */
+export const tagIndex = sqliteTable(
+  "tag_index",
+  {
+    tagHash: blob("tag_hash", { mode: "buffer" }).primaryKey(),
+    conversationId: text("conversation_id").notNull(),
+  },
+  (t) => [index("tag_index_conversation").on(t.conversationId)],
+);
+
+/**
+ * Hashes of X3DH ephemeral keys already accepted, so a replayed first message cannot open a second session.
+ *
+ * @example
+ * db.insert(seenEphemerals).values({ hash, createdAt }).run();
+ */
+export const seenEphemerals = sqliteTable("seen_ephemerals", {
+  hash: blob("hash", { mode: "buffer" }).primaryKey(),
+  conversationId: text("conversation_id").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/**
+ * Decrypted messages committed together with the ratchet state that produced them, until messages.db has them
+ * (docs/ARCHITECTURE.md: SQLite WAL is not atomic across two files). `frame` is sealed.
+ *
+ * @example
+ * db.select().from(inbox).all(); // replayed into messages.db at start-up
+ */
+export const inbox = sqliteTable("inbox", {
+  messageId: text("message_id").primaryKey(),
+  conversationId: text("conversation_id").notNull(),
+  peerIdentityKey: blob("peer_identity_key", { mode: "buffer" }).notNull(),
+  newConversation: integer("new_conversation", { mode: "boolean" }).notNull(),
+  frame: blob("frame", { mode: "buffer" }).notNull(),
+  receivedAt: integer("received_at").notNull(),
 });

@@ -1,0 +1,413 @@
+/**
+ * @module Sessions kept in the data directory: invites, first messages, encrypt and decrypt with the ratchet state
+ * sealed in secrets.db and committed atomically with what it produced (docs/ARCHITECTURE.md, F3, U1, U2).
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { base64urlnopad } from "@scure/base";
+import { and, eq, isNull } from "drizzle-orm";
+import { accountIdFromPublicKey } from "../account/account-id.ts";
+import { bytesEqual, type CryptoProvider, generateX25519, type X25519KeyPair } from "../crypto/provider.ts";
+import { defaultProvider } from "../crypto/providers.ts";
+import { CryptoError, StorageError } from "../errors.ts";
+import { createInviteLink, parseInviteLink } from "../protocol/invite.ts";
+import { DEFAULT_LIMITS, expectedTags, type RatchetLimits, type RatchetState } from "../protocol/ratchet.ts";
+import { openFrame, sealFrame } from "../protocol/session.ts";
+import { decodeState, encodeState, STATE_VERSION } from "../protocol/state-codec.ts";
+import { decodeEnvelope, decodeFrame, encodeFrame, type Frame } from "../protocol/wire.ts";
+import { acceptSession, initiateSession } from "../protocol/x3dh.ts";
+import type { DataDir } from "../storage/data-dir.ts";
+import * as m from "../storage/schema/messages.ts";
+import * as s from "../storage/schema/secrets.ts";
+
+/** Options of {@link SessionStore.createInvite}. */
+export interface InviteOptions {
+  /** Include a one-time prekey: the invite starts one conversation only. */
+  readonly singleUse?: boolean;
+  /** Seconds from now until the invite stops being accepted. */
+  readonly expiresInSeconds?: number;
+  /** Multiaddrs of peers through which the inviter can be reached (NET4). */
+  readonly hints?: readonly string[];
+  readonly name?: string;
+}
+
+/** A decrypted inbound message, as committed. */
+export interface Received {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly frame: Frame;
+  readonly peerIdentityKey: Uint8Array;
+  readonly newConversation: boolean;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/**
+ * The session layer over one open data directory.
+ *
+ * @example
+ * const store = new SessionStore(dataDir);
+ * const link = store.createInvite({ singleUse: true });
+ */
+export class SessionStore {
+  readonly #indexKey: Uint8Array;
+
+  constructor(
+    private readonly dir: DataDir,
+    private readonly provider: CryptoProvider = defaultProvider(),
+    private readonly clock: () => number = Date.now,
+    private readonly limits: RatchetLimits = DEFAULT_LIMITS,
+  ) {
+    this.#indexKey = dir.sealer.subkey("tag-index");
+    this.drainInbox();
+  }
+
+  #tagHash(tag: Uint8Array): Buffer {
+    return Buffer.from(this.provider.hmacSha256(this.#indexKey, tag).subarray(0, 16));
+  }
+
+  #seal(table: string, row: string | number, column: string, value: Uint8Array): Buffer {
+    return Buffer.from(this.dir.sealer.seal(value, { table, row, column }));
+  }
+
+  #activeSignedPrekeys(): X25519KeyPair[] {
+    return this.dir.secrets
+      .select()
+      .from(s.signedPrekeys)
+      .where(isNull(s.signedPrekeys.retiredAt))
+      .all()
+      .map((r) => ({
+        publicKey: new Uint8Array(r.publicKey),
+        secretKey: this.dir.sealer.open(r.secretKey, {
+          table: "signed_prekeys",
+          row: r.id,
+          column: "secret_key",
+        }),
+      }));
+  }
+
+  /**
+   * A new invite link. Creates the signed prekey on first use and, for single-use invites, a one-time prekey.
+   *
+   * @example
+   * store.createInvite({ expiresInSeconds: 86400, hints: ["/ip4/1.2.3.4/tcp/60000/p2p/…"] });
+   */
+  createInvite(options: InviteOptions = {}): string {
+    const p = this.provider;
+    const now = this.clock();
+    const seed = this.dir.identitySecretKey();
+    let spk = this.#activeSignedPrekeys()[0];
+    let oneTime: { id: number; publicKey: Uint8Array } | undefined;
+    const newSpk = spk ? undefined : generateX25519(p);
+    const newOtk = options.singleUse ? generateX25519(p) : undefined;
+    this.dir.secrets.transaction((tx) => {
+      if (newSpk) {
+        const id = tx
+          .insert(s.signedPrekeys)
+          .values({
+            publicKey: Buffer.from(newSpk.publicKey),
+            secretKey: Buffer.alloc(0),
+            signature: Buffer.from(p.ed25519Sign(seed, newSpk.publicKey)),
+            createdAt: now,
+          })
+          .returning({ id: s.signedPrekeys.id })
+          .get().id;
+        tx.update(s.signedPrekeys)
+          .set({ secretKey: this.#seal("signed_prekeys", id, "secret_key", newSpk.secretKey) })
+          .where(eq(s.signedPrekeys.id, id))
+          .run();
+        spk = newSpk;
+      }
+      if (newOtk) {
+        const id = tx
+          .insert(s.oneTimePrekeys)
+          .values({ publicKey: Buffer.from(newOtk.publicKey), secretKey: Buffer.alloc(0), createdAt: now })
+          .returning({ id: s.oneTimePrekeys.id })
+          .get().id;
+        tx.update(s.oneTimePrekeys)
+          .set({ secretKey: this.#seal("one_time_prekeys", id, "secret_key", newOtk.secretKey) })
+          .where(eq(s.oneTimePrekeys.id, id))
+          .run();
+        oneTime = { id, publicKey: newOtk.publicKey };
+      }
+    });
+    return createInviteLink(p, seed, {
+      identityKey: this.dir.identityPublicKey,
+      signedPrekey: (spk as X25519KeyPair).publicKey,
+      oneTimePrekey: oneTime,
+      expiresAt:
+        options.expiresInSeconds !== undefined
+          ? Math.floor(now / 1000) + options.expiresInSeconds
+          : undefined,
+      hints: options.hints ?? [],
+      name: options.name,
+    });
+  }
+
+  #loadState(conversationId: string): RatchetState {
+    const row = this.dir.secrets
+      .select()
+      .from(s.sessions)
+      .where(eq(s.sessions.conversationId, conversationId))
+      .get();
+    if (!row) throw new StorageError("db_corrupt", `no session state for conversation ${conversationId}`);
+    return decodeState(
+      this.dir.sealer.open(row.state, { table: "sessions", row: conversationId, column: "state" }),
+    );
+  }
+
+  /** Writes state and its tag index inside the caller's secrets.db transaction. */
+  #writeState(
+    tx: Parameters<Parameters<DataDir["secrets"]["transaction"]>[0]>[0],
+    id: string,
+    state: RatchetState,
+  ) {
+    const sealed = this.#seal("sessions", id, "state", encodeState(state));
+    tx.insert(s.sessions)
+      .values({ conversationId: id, state: sealed, stateVersion: STATE_VERSION, updatedAt: this.clock() })
+      .onConflictDoUpdate({
+        target: s.sessions.conversationId,
+        set: { state: sealed, updatedAt: this.clock() },
+      })
+      .run();
+    tx.delete(s.tagIndex).where(eq(s.tagIndex.conversationId, id)).run();
+    for (const tag of expectedTags(state, this.provider, this.limits.window)) {
+      tx.insert(s.tagIndex)
+        .values({ tagHash: this.#tagHash(tag), conversationId: id })
+        .onConflictDoNothing()
+        .run();
+    }
+  }
+
+  /**
+   * Starts a conversation from an invite link and encrypts its first frame (U1: no round trip). Returns the
+   * envelope bytes to publish. The ratchet state is committed before the bytes are returned.
+   *
+   * @example
+   * const { conversationId, payload } = store.startConversation(link, textFrame("hello"));
+   */
+  startConversation(
+    link: string,
+    frame: Frame,
+  ): { conversationId: string; messageId: string; payload: Uint8Array } {
+    const now = this.clock();
+    const invite = parseInviteLink(this.provider, link, Math.floor(now / 1000));
+    const state = initiateSession(
+      this.provider,
+      { publicKey: this.dir.identityPublicKey, seed: this.dir.identitySecretKey() },
+      invite,
+    );
+    const conversationId = `c${base64urlnopad.encode(this.provider.random(12))}`;
+    this.dir.messages
+      .insert(m.conversations)
+      .values({
+        id: conversationId,
+        peerAccountId: accountIdFromPublicKey(invite.identityKey),
+        peerIdentityKey: Buffer.from(invite.identityKey),
+        label: invite.name ?? null,
+        state: "handshake",
+        createdAt: now,
+        updatedAt: now,
+      })
+      .run();
+    const sent = this.send(conversationId, frame, state);
+    return { conversationId, ...sent };
+  }
+
+  /**
+   * Encrypts a frame for a conversation; commits the advanced state, then records the outbound message as
+   * queued. A crash between the two loses only the local record, never reuses a key.
+   *
+   * @example
+   * const { payload } = store.send(conversationId, textFrame("hi"));
+   */
+  send(
+    conversationId: string,
+    frame: Frame,
+    from?: RatchetState,
+  ): { messageId: string; payload: Uint8Array } {
+    const state = from ?? this.#loadState(conversationId);
+    const sealed = sealFrame(state, frame, {
+      provider: this.provider,
+      now: this.clock(),
+      limits: this.limits,
+    });
+    const envelope = decodeEnvelope(sealed.payload);
+    const messageId = `${conversationId}:${hex(envelope.tag)}`;
+    this.dir.secrets.transaction((tx) => this.#writeState(tx, conversationId, sealed.state));
+    this.dir.messages
+      .insert(m.messages)
+      .values({
+        id: messageId,
+        conversationId,
+        direction: "out",
+        payloadType: String(frame.type),
+        payloadVersion: frame.typeVersion,
+        body: Buffer.from(frame.body),
+        status: "queued",
+        createdAt: this.clock(),
+      })
+      .run();
+    return { messageId, payload: sealed.payload };
+  }
+
+  /**
+   * Decrypts an inbound envelope: finds its conversation by tag (or accepts a first message), then commits the
+   * new state, tag index, consumed prekeys and the message in one secrets.db transaction, and moves the message
+   * into messages.db. Throws ProtocolError / CryptoError and commits nothing on failure.
+   *
+   * @example
+   * const received = store.receive(wakuMessage.payload);
+   */
+  receive(payload: Uint8Array): Received {
+    const now = this.clock();
+    const envelope = decodeEnvelope(payload);
+    const ctx = { provider: this.provider, now, limits: this.limits };
+    const hit = this.dir.secrets
+      .select()
+      .from(s.tagIndex)
+      .where(eq(s.tagIndex.tagHash, this.#tagHash(envelope.tag)))
+      .get();
+    if (hit) {
+      const opened = openFrame(this.#loadState(hit.conversationId), envelope, ctx);
+      return this.#commit(hit.conversationId, opened.state, opened.frame, envelope.tag, now, undefined);
+    }
+    if (!envelope.ephemeral) throw new CryptoError("unknown_tag", "no conversation expects this message");
+    const ephemeralHash = Buffer.from(sha256(envelope.ephemeral));
+    if (
+      this.dir.secrets.select().from(s.seenEphemerals).where(eq(s.seenEphemerals.hash, ephemeralHash)).get()
+    ) {
+      throw new CryptoError("replay", "this first message was already accepted");
+    }
+    const accepted = acceptSession(
+      this.provider,
+      {
+        identity: { publicKey: this.dir.identityPublicKey, seed: this.dir.identitySecretKey() },
+        signedPrekeys: this.#activeSignedPrekeys(),
+        oneTimePrekey: (id) => this.#unusedOneTimePrekey(id),
+      },
+      envelope,
+      ctx,
+    );
+    const conversationId = `c${base64urlnopad.encode(this.provider.random(12))}`;
+    return this.#commit(conversationId, accepted.state, decodeFrame(accepted.plaintext), envelope.tag, now, {
+      oneTimePrekeyId: accepted.oneTimePrekeyId,
+      ephemeralHash,
+    });
+  }
+
+  #unusedOneTimePrekey(id: number): X25519KeyPair | undefined {
+    const row = this.dir.secrets
+      .select()
+      .from(s.oneTimePrekeys)
+      .where(and(eq(s.oneTimePrekeys.id, id), isNull(s.oneTimePrekeys.consumedAt)))
+      .get();
+    if (!row) return undefined;
+    return {
+      publicKey: new Uint8Array(row.publicKey),
+      secretKey: this.dir.sealer.open(row.secretKey, {
+        table: "one_time_prekeys",
+        row: id,
+        column: "secret_key",
+      }),
+    };
+  }
+
+  #commit(
+    conversationId: string,
+    state: RatchetState,
+    frame: Frame,
+    tag: Uint8Array,
+    now: number,
+    setup: { oneTimePrekeyId: number; ephemeralHash: Buffer } | undefined,
+  ): Received {
+    const newConversation = setup !== undefined;
+    const messageId = `${conversationId}:${hex(tag)}`;
+    const sealedFrame = this.#seal("inbox", messageId, "frame", encodeFrame(frame));
+    this.dir.secrets.transaction((tx) => {
+      this.#writeState(tx, conversationId, state);
+      if (setup && setup.oneTimePrekeyId !== 0) {
+        const unused = and(
+          eq(s.oneTimePrekeys.id, setup.oneTimePrekeyId),
+          isNull(s.oneTimePrekeys.consumedAt),
+        );
+        if (!tx.select().from(s.oneTimePrekeys).where(unused).get()) {
+          throw new CryptoError("prekey_unavailable", "one-time prekey already used");
+        }
+        tx.update(s.oneTimePrekeys).set({ consumedAt: now }).where(unused).run();
+      }
+      if (setup) {
+        tx.insert(s.seenEphemerals)
+          .values({ hash: setup.ephemeralHash, conversationId, createdAt: now })
+          .run();
+      }
+      tx.insert(s.inbox)
+        .values({
+          messageId,
+          conversationId,
+          peerIdentityKey: Buffer.from(state.remoteIdentity),
+          newConversation,
+          frame: sealedFrame,
+          receivedAt: now,
+        })
+        .run();
+    });
+    this.drainInbox();
+    return { conversationId, messageId, frame, peerIdentityKey: state.remoteIdentity, newConversation };
+  }
+
+  /**
+   * Moves committed inbound messages from secrets.db's inbox into messages.db (idempotent; also run at start-up
+   * to finish what a crash interrupted).
+   *
+   * @example
+   * store.drainInbox();
+   */
+  drainInbox(): void {
+    for (const row of this.dir.secrets.select().from(s.inbox).all()) {
+      const frame = decodeFrame(
+        this.dir.sealer.open(row.frame, { table: "inbox", row: row.messageId, column: "frame" }),
+      );
+      const peer = new Uint8Array(row.peerIdentityKey);
+      this.dir.messages.transaction((tx) => {
+        const existing = tx
+          .select()
+          .from(m.conversations)
+          .where(eq(m.conversations.id, row.conversationId))
+          .get();
+        if (!existing) {
+          tx.insert(m.conversations)
+            .values({
+              id: row.conversationId,
+              peerAccountId: accountIdFromPublicKey(peer),
+              peerIdentityKey: Buffer.from(peer),
+              state: "ratcheting",
+              createdAt: row.receivedAt,
+              updatedAt: row.receivedAt,
+            })
+            .run();
+        } else if (existing.peerIdentityKey && !bytesEqual(new Uint8Array(existing.peerIdentityKey), peer)) {
+          throw new StorageError("data_dir_mismatch", "inbox message does not match its conversation's peer");
+        }
+        tx.update(m.conversations)
+          .set({ state: "ratcheting", lastMessageAt: row.receivedAt, updatedAt: row.receivedAt })
+          .where(eq(m.conversations.id, row.conversationId))
+          .run();
+        tx.insert(m.messages)
+          .values({
+            id: row.messageId,
+            conversationId: row.conversationId,
+            direction: "in",
+            payloadType: String(frame.type),
+            payloadVersion: frame.typeVersion,
+            body: Buffer.from(frame.body),
+            status: "received",
+            createdAt: row.receivedAt,
+            receivedAt: row.receivedAt,
+          })
+          .onConflictDoNothing()
+          .run();
+      });
+      this.dir.secrets.delete(s.inbox).where(eq(s.inbox.messageId, row.messageId)).run();
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CryptoError, type WakubotError } from "../../src/errors.ts";
+import { SessionStore } from "../../src/sessions/store.ts";
+import { createDataDir, type DataDir, openDataDir } from "../../src/storage/data-dir.ts";
+import { TEST_KDF, tempDir } from "../support/tmp.ts";
+
+const passphrase = "pw";
+const text = (t: string) => ({ type: 1, typeVersion: 1, body: new TextEncoder().encode(t) });
+const read = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function account(): { path: string; dir: DataDir } {
+  const path = join(tempDir(), "data");
+  return { path, dir: createDataDir(path, { passphrase, kdf: TEST_KDF }) };
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as WakubotError).code;
+  }
+  return "no error";
+}
+
+describe("SessionStore", () => {
+  test("a conversation from an invite: first message, replies, both sides persist across reopen", () => {
+    const bob = account();
+    const alice = account();
+    const bobStore = new SessionStore(bob.dir);
+    const aliceStore = new SessionStore(alice.dir);
+    const link = bobStore.createInvite({ name: "bob" });
+    const first = aliceStore.startConversation(link, text("hello bob"));
+    const got = bobStore.receive(first.payload);
+    expect(got.newConversation).toBe(true);
+    expect(read(got.frame.body)).toBe("hello bob");
+    expect(Buffer.from(got.peerIdentityKey).equals(Buffer.from(alice.dir.identityPublicKey))).toBe(true);
+
+    // Restart both sides: state must come back from secrets.db.
+    bob.dir.close();
+    alice.dir.close();
+    const bob2 = openDataDir(bob.path, { passphrase });
+    const alice2 = openDataDir(alice.path, { passphrase });
+    const bobStore2 = new SessionStore(bob2);
+    const aliceStore2 = new SessionStore(alice2);
+    const reply = bobStore2.send(got.conversationId, text("hi alice"));
+    const back = aliceStore2.receive(reply.payload);
+    expect(back.conversationId).toBe(first.conversationId);
+    expect(read(back.frame.body)).toBe("hi alice");
+    const again = aliceStore2.send(first.conversationId, text("how are you"));
+    expect(read(bobStore2.receive(again.payload).frame.body)).toBe("how are you");
+
+    const rows = bob2.messages.$client
+      .query<{ direction: string; status: string }, []>(
+        "SELECT direction, status FROM messages ORDER BY created_at",
+      )
+      .all();
+    expect(rows.map((r) => r.direction).sort()).toEqual(["in", "in", "out"]);
+    expect(bob2.secrets.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM inbox").get()?.n).toBe(0);
+    bob2.close();
+    alice2.close();
+  });
+
+  test("a replayed message or first message is rejected and changes nothing", () => {
+    const bob = account();
+    const alice = account();
+    const bobStore = new SessionStore(bob.dir);
+    const aliceStore = new SessionStore(alice.dir);
+    const first = aliceStore.startConversation(bobStore.createInvite(), text("one"));
+    bobStore.receive(first.payload);
+    const count = () =>
+      bob.dir.messages.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM messages").get()?.n;
+    expect(count()).toBe(1);
+    expect(codeOf(() => bobStore.receive(first.payload))).toBe("replay");
+    expect(count()).toBe(1);
+    const second = aliceStore.send(first.conversationId, text("two"));
+    bobStore.receive(second.payload);
+    expect(["replay", "unknown_tag"]).toContain(codeOf(() => bobStore.receive(second.payload)));
+    expect(count()).toBe(2);
+    bob.dir.close();
+    alice.dir.close();
+  });
+
+  test("a single-use invite opens one conversation only, also after a restart", () => {
+    const bob = account();
+    const bobStore = new SessionStore(bob.dir);
+    const link = bobStore.createInvite({ singleUse: true });
+    const alice = account();
+    const carol = account();
+    const a = new SessionStore(alice.dir).startConversation(link, text("from alice"));
+    const c = new SessionStore(carol.dir).startConversation(link, text("from carol"));
+    expect(bobStore.receive(a.payload).newConversation).toBe(true);
+    bob.dir.close();
+    const reopened = openDataDir(bob.path, { passphrase });
+    const err = (() => {
+      try {
+        new SessionStore(reopened).receive(c.payload);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(CryptoError);
+    expect((err as CryptoError).code).toBe("prekey_unavailable");
+    reopened.close();
+    alice.dir.close();
+    carol.dir.close();
+  });
+
+  test("session state, frames and tags never reach disk in plaintext", () => {
+    const bob = account();
+    const alice = account();
+    const bobStore = new SessionStore(bob.dir);
+    const first = new SessionStore(alice.dir).startConversation(
+      bobStore.createInvite(),
+      text("a very secret text"),
+    );
+    const got = bobStore.receive(first.payload);
+    const tag = Buffer.from(got.messageId.split(":")[1] as string, "hex");
+    const files = readdirSync(bob.path).filter((f) => f.startsWith("secrets.db"));
+    for (const f of files) {
+      const bytes = readFileSync(join(bob.path, f));
+      expect(bytes.indexOf(Buffer.from("a very secret text"))).toBe(-1);
+    }
+    // The tag index holds keyed hashes, not tags.
+    const db = bob.dir.secrets.$client;
+    const hashes = db.query<{ tag_hash: Uint8Array }, []>("SELECT tag_hash FROM tag_index").all();
+    expect(hashes.length).toBeGreaterThan(0);
+    for (const h of hashes) expect(Buffer.from(h.tag_hash).includes(tag)).toBe(false);
+    bob.dir.close();
+    alice.dir.close();
+  });
+});
