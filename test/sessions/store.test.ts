@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { CryptoError, type WakubotError } from "../../src/errors.ts";
 import { SessionStore } from "../../src/sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir } from "../../src/storage/data-dir.ts";
@@ -57,7 +58,7 @@ describe("SessionStore", () => {
       )
       .all();
     expect(rows.map((r) => r.direction).sort()).toEqual(["in", "in", "out"]);
-    expect(bob2.secrets.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM inbox").get()?.n).toBe(0);
+    expect(bob2.secrets.get<{ n: number }>(sql`SELECT count(*) AS n FROM inbox`).n).toBe(0);
     bob2.close();
     alice2.close();
   });
@@ -69,8 +70,7 @@ describe("SessionStore", () => {
     const aliceStore = new SessionStore(alice.dir);
     const first = aliceStore.startConversation(bobStore.createInvite(), text("one"));
     bobStore.receive(first.payload);
-    const count = () =>
-      bob.dir.messages.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM messages").get()?.n;
+    const count = () => bob.dir.messages.get<{ n: number }>(sql`SELECT count(*) AS n FROM messages`).n;
     expect(count()).toBe(1);
     expect(codeOf(() => bobStore.receive(first.payload))).toBe("replay");
     expect(count()).toBe(1);
@@ -123,8 +123,7 @@ describe("SessionStore", () => {
       expect(bytes.indexOf(Buffer.from("a very secret text"))).toBe(-1);
     }
     // The tag index holds keyed hashes, not tags.
-    const db = bob.dir.secrets.$client;
-    const hashes = db.query<{ tag_hash: Uint8Array }, []>("SELECT tag_hash FROM tag_index").all();
+    const hashes = bob.dir.secrets.all<{ tag_hash: Uint8Array }>(sql`SELECT tag_hash FROM tag_index`);
     expect(hashes.length).toBeGreaterThan(0);
     for (const h of hashes) expect(Buffer.from(h.tag_hash).includes(tag)).toBe(false);
     bob.dir.close();
