@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sql } from "drizzle-orm";
+import { count } from "drizzle-orm";
 import { CryptoError, type WakubotError } from "../../src/errors.ts";
 import { SessionStore } from "../../src/sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir } from "../../src/storage/data-dir.ts";
+import * as m from "../../src/storage/schema/messages.ts";
+import * as s from "../../src/storage/schema/secrets.ts";
 import { TEST_KDF, tempDir } from "../support/tmp.ts";
 
 const passphrase = "pw";
@@ -52,13 +54,9 @@ describe("SessionStore", () => {
     const again = aliceStore2.send(first.conversationId, text("how are you"));
     expect(read(bobStore2.receive(again.payload).frame.body)).toBe("how are you");
 
-    const rows = bob2.messages.$client
-      .query<{ direction: string; status: string }, []>(
-        "SELECT direction, status FROM messages ORDER BY created_at",
-      )
-      .all();
+    const rows = bob2.messages.select({ direction: m.messages.direction }).from(m.messages).all();
     expect(rows.map((r) => r.direction).sort()).toEqual(["in", "in", "out"]);
-    expect(bob2.secrets.get<{ n: number }>(sql`SELECT count(*) AS n FROM inbox`).n).toBe(0);
+    expect(bob2.secrets.select({ n: count() }).from(s.inbox).get()?.n).toBe(0);
     bob2.close();
     alice2.close();
   });
@@ -70,7 +68,7 @@ describe("SessionStore", () => {
     const aliceStore = new SessionStore(alice.dir);
     const first = aliceStore.startConversation(bobStore.createInvite(), text("one"));
     bobStore.receive(first.payload);
-    const count = () => bob.dir.messages.get<{ n: number }>(sql`SELECT count(*) AS n FROM messages`).n;
+    const count = () => bob.dir.messages.select({ n: count() }).from(m.messages).get()?.n;
     expect(count()).toBe(1);
     expect(codeOf(() => bobStore.receive(first.payload))).toBe("replay");
     expect(count()).toBe(1);
@@ -123,7 +121,7 @@ describe("SessionStore", () => {
       expect(bytes.indexOf(Buffer.from("a very secret text"))).toBe(-1);
     }
     // The tag index holds keyed hashes, not tags.
-    const hashes = bob.dir.secrets.all<{ tag_hash: Uint8Array }>(sql`SELECT tag_hash FROM tag_index`);
+    const hashes = bob.dir.secrets.select({ tag_hash: s.tagIndex.tagHash }).from(s.tagIndex).all();
     expect(hashes.length).toBeGreaterThan(0);
     for (const h of hashes) expect(Buffer.from(h.tag_hash).includes(tag)).toBe(false);
     bob.dir.close();
