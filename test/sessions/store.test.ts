@@ -68,14 +68,14 @@ describe("SessionStore", () => {
     const aliceStore = new SessionStore(alice.dir);
     const first = aliceStore.startConversation(bobStore.createInvite(), text("one"));
     bobStore.receive(first.payload);
-    const count = () => bob.dir.messages.select({ n: count() }).from(m.messages).get()?.n;
-    expect(count()).toBe(1);
+    const stored = () => bob.dir.messages.select({ n: count() }).from(m.messages).get()?.n;
+    expect(stored()).toBe(1);
     expect(codeOf(() => bobStore.receive(first.payload))).toBe("replay");
-    expect(count()).toBe(1);
+    expect(stored()).toBe(1);
     const second = aliceStore.send(first.conversationId, text("two"));
     bobStore.receive(second.payload);
     expect(["replay", "unknown_tag"]).toContain(codeOf(() => bobStore.receive(second.payload)));
-    expect(count()).toBe(2);
+    expect(stored()).toBe(2);
     bob.dir.close();
     alice.dir.close();
   });
