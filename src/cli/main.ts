@@ -2,7 +2,10 @@
 import { parseArgs } from "node:util";
 import pkg from "../../package.json" with { type: "json" };
 import { resolveDataDir, resolvePassphrase, type WakubotEnv } from "../config.ts";
-import { InputError, WakubotError } from "../errors.ts";
+import { defaultProvider } from "../crypto/providers.ts";
+import { InputError, NetworkError, WakubotError } from "../errors.ts";
+import { parseInviteLink } from "../protocol/invite.ts";
+import { SessionStore } from "../sessions/store.ts";
 import { createDataDir, openDataDir, readAccountId } from "../storage/data-dir.ts";
 import { changePassphrase } from "../storage/keyring.ts";
 
@@ -22,6 +25,11 @@ Commands:
   id           print the account id
   passphrase   change the passphrase of secrets.db (new one from WAKUBOT_NEW_PASSPHRASE
                or --new-passphrase-file); sealed values are not re-encrypted
+  invite [--single-use] [--expires DURATION] [--hint MULTIADDR]... [--name NAME]
+               print a new invite link
+  send TARGET TEXT
+               check TARGET (invite link or conversation id); sending itself needs the
+               Waku node, which lands with a later release
   help         show this text
 
 Options:
@@ -40,6 +48,10 @@ const OPTIONS = {
   verbose: { type: "boolean" },
   "passphrase-file": { type: "string" },
   "new-passphrase-file": { type: "string" },
+  "single-use": { type: "boolean" },
+  expires: { type: "string" },
+  hint: { type: "string", multiple: true },
+  name: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -51,6 +63,8 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   init: [],
   id: [],
   passphrase: ["new-passphrase-file"],
+  invite: ["single-use", "expires", "hint", "name"],
+  send: [],
   help: [],
 };
 const GLOBAL_OPTIONS = new Set<keyof typeof OPTIONS>([
@@ -89,12 +103,21 @@ function parse(argv: readonly string[]): { values: Parsed; command: string; rest
       throw new InputError("usage", `option --${key} does not apply to \`wakubot ${command}\``);
     }
   }
-  if (rest.length > 0)
-    throw new InputError("usage", `unexpected argument "${rest[0]}" to \`wakubot ${command}\``);
+  const arity = command === "send" ? 2 : 0;
+  if (rest.length > arity) {
+    throw new InputError("usage", `unexpected argument "${rest[arity]}" to \`wakubot ${command}\``);
+  }
+  if (rest.length < arity) throw new InputError("usage", `\`wakubot ${command}\` takes TARGET and TEXT`);
   return { values: parsed.values, command, rest };
 }
 
-async function dispatch(command: string, values: Parsed, out: Output, env: WakubotEnv): Promise<void> {
+async function dispatch(
+  command: string,
+  values: Parsed,
+  rest: string[],
+  out: Output,
+  env: WakubotEnv,
+): Promise<void> {
   const dataDir = resolveDataDir(values.data, env);
   switch (command) {
     case "help":
@@ -124,7 +147,73 @@ async function dispatch(command: string, values: Parsed, out: Output, env: Wakub
       out.event({ event: "passphrase_changed", data: dataDir }, "passphrase changed");
       return;
     }
+    case "invite": {
+      const expiresInSeconds = values.expires !== undefined ? parseDuration(values.expires) : undefined;
+      const passphrase = resolvePassphrase(values["passphrase-file"], env);
+      const dir = openDataDir(dataDir, { passphrase });
+      try {
+        const invite = new SessionStore(dir).createInvite({
+          singleUse: values["single-use"] ?? false,
+          ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
+          hints: values.hint ?? [],
+          ...(values.name !== undefined ? { name: values.name } : {}),
+        });
+        out.event({ event: "invite", invite }, invite);
+      } finally {
+        dir.close();
+      }
+      return;
+    }
+    case "send": {
+      const [target = "", text = ""] = rest;
+      parseTarget(target);
+      if (text.length === 0) throw new InputError("invalid_argument", "TEXT is empty");
+      throw new NetworkError(
+        "unreachable",
+        "sending needs the embedded Waku node, which this build does not have yet (docs/cli.md)",
+      );
+    }
   }
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/**
+ * Parses a duration such as `90s`, `30m`, `24h`, `7d`, `2w` or plain seconds.
+ *
+ * @example
+ * parseDuration("24h"); // 86400
+ */
+export function parseDuration(text: string): number {
+  const match = /^(\d{1,9})([smhdw]?)$/.exec(text.trim());
+  const seconds = match ? Number(match[1]) * (UNITS[match[2] || "s"] as number) : 0;
+  if (!match || seconds <= 0) {
+    throw new InputError("invalid_argument", `"${text}" is not a duration like 90s, 30m, 24h, 7d or 2w`);
+  }
+  return seconds;
+}
+
+const CONVERSATION_ID = /^c[A-Za-z0-9_-]{16}$/;
+
+/**
+ * Checks a `send`/`chat` TARGET before anything else starts: an invite link (fully verified, each failure with its
+ * own `invite_*` code) or a conversation id (`c` + 16 base64url characters).
+ *
+ * @example
+ * parseTarget("wb:AQ…"); // { kind: "invite", … }
+ */
+export function parseTarget(
+  target: string,
+): { kind: "invite"; link: string } | { kind: "conversation"; conversationId: string } {
+  if (target.startsWith("wb:")) {
+    parseInviteLink(defaultProvider(), target, Math.floor(Date.now() / 1000));
+    return { kind: "invite", link: target };
+  }
+  if (CONVERSATION_ID.test(target)) return { kind: "conversation", conversationId: target };
+  throw new InputError(
+    "invalid_argument",
+    "TARGET is neither an invite link (wb:…) nor a conversation id (c followed by 16 characters)",
+  );
 }
 
 /**
@@ -137,13 +226,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const json = argv.includes("--json") || io.env.WAKUBOT_JSON === "1";
   const verbose = argv.includes("--verbose");
   try {
-    const { values, command } = parse(argv);
+    const { values, command, rest } = parse(argv);
     const out = new Output(io, json);
     if (values.version) {
       out.event({ event: "version", version: pkg.version }, pkg.version);
       return 0;
     }
-    await dispatch(values.help ? "help" : command, values, out, io.env);
+    await dispatch(values.help ? "help" : command, values, rest, out, io.env);
     return 0;
   } catch (error) {
     return reportError(error, io, json, verbose);
