@@ -1,4 +1,5 @@
 /** @module The benchmark groups and what each measures; a group with nothing measurable yet says why. */
+import { measureRatchet, measureWire } from "./sessions.ts";
 import { measureStorage } from "./storage.ts";
 
 /** One figure as the bench contract prints it. */
@@ -23,8 +24,8 @@ const none = async (): Promise<Figure[]> => [];
  * await GROUPS.storage?.run();
  */
 export const GROUPS: Record<string, Group> = {
-  ratchet: { run: none, pending: "the Double Ratchet lands with issue 3" },
-  wire: { run: none, pending: "the wire format lands with issue 3" },
+  ratchet: { run: measureRatchet },
+  wire: { run: measureWire, pending: "wire.receipt comes with receipts (issue 6)" },
   p1: { run: none, pending: "the relay network lands with issue 4" },
   e2e: { run: none, pending: "bots land with issue 5" },
   scale: { run: none, pending: "bots land with issue 5" },

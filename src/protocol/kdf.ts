@@ -67,7 +67,25 @@ export function messageCipherKeys(p: CryptoProvider, mk: Uint8Array): { key: Uin
  * const k = headerCipherKey(p, state.hks);
  */
 export function headerCipherKey(p: CryptoProvider, hk: Uint8Array): Uint8Array {
-  return p.hmacSha256(hk, LABELS.headerKey);
+  return derivedOnce(p, hk, "header", LABELS.headerKey);
+}
+
+/** Header keys live for a whole chain; their derived keys are computed once per key object and provider. */
+const derived = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+
+function derivedOnce(p: CryptoProvider, hk: Uint8Array, kind: string, label: Uint8Array): Uint8Array {
+  let byKind = derived.get(hk);
+  if (!byKind) {
+    byKind = new Map();
+    derived.set(hk, byKind);
+  }
+  const id = `${kind}/${p.name}`;
+  let key = byKind.get(id);
+  if (!key) {
+    key = p.hmacSha256(hk, label);
+    byKind.set(id, key);
+  }
+  return key;
 }
 
 /**
@@ -77,7 +95,7 @@ export function headerCipherKey(p: CryptoProvider, hk: Uint8Array): Uint8Array {
  * const tk = tagKey(p, state.hkr); const tag = tagAt(p, tk, 5);
  */
 export function tagKey(p: CryptoProvider, hk: Uint8Array): Uint8Array {
-  return p.hmacSha256(hk, LABELS.tagKey);
+  return derivedOnce(p, hk, "tag", LABELS.tagKey);
 }
 
 /**
