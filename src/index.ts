@@ -12,6 +12,8 @@ export {
   x25519SecretFromIdentity,
 } from "./account/identity.ts";
 export { DEFAULT_DATA_DIR, resolveDataDir, resolvePassphrase } from "./config.ts";
+export type { CryptoProvider } from "./crypto/provider.ts";
+export { defaultProvider, nativeProvider, nobleProvider } from "./crypto/providers.ts";
 export {
   CryptoError,
   ERROR_CODES,
@@ -23,6 +25,9 @@ export {
   StorageError,
   WakubotError,
 } from "./errors.ts";
+export { type Invite, parseInviteLink } from "./protocol/invite.ts";
+export type { Frame } from "./protocol/wire.ts";
+export { type InviteOptions, type Received, SessionStore } from "./sessions/store.ts";
 export {
   type CreateDataDirOptions,
   createDataDir,
