@@ -63,7 +63,11 @@ export function encodeInviteBody(invite: Invite): Uint8Array {
   pushBytes(out, invite.identityKey);
   pushBytes(out, invite.signedPrekey);
   if (invite.oneTimePrekey) {
-    pushVarint(out, invite.oneTimePrekey.id);
+    const id = invite.oneTimePrekey.id;
+    if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) {
+      throw new InputError("invalid_argument", "one-time prekey ids are 1 … 2^32−1 (0 means none)");
+    }
+    pushVarint(out, id);
     pushBytes(out, invite.oneTimePrekey.publicKey);
   }
   if (invite.expiresAt !== undefined) {
@@ -163,15 +167,28 @@ export function parseInviteLink(p: CryptoProvider, text: string, nowSeconds: num
   const identityKey = c.take(32);
   const signedPrekey = c.take(32);
   const oneTimePrekey = flags & FLAG_ONE_TIME ? { id: c.varint(), publicKey: c.take(32) } : undefined;
+  if (oneTimePrekey && (oneTimePrekey.id < 1 || oneTimePrekey.id > 0xffffffff)) {
+    throw new InputError("invite_malformed", "invite has a one-time prekey id out of range");
+  }
   const expiresAt = flags & FLAG_EXPIRY ? new DataView(c.take(4).buffer).getUint32(0) : undefined;
   const hints: string[] = [];
   if (flags & FLAG_HINTS) {
     const count = c.varint();
     if (count === 0 || count > MAX_HINTS)
       throw new InputError("invite_malformed", "invite has a bad hint count");
-    for (let i = 0; i < count; i++) hints.push(utf8(c.take(c.varint())));
+    for (let i = 0; i < count; i++) {
+      const length = c.varint();
+      if (length === 0 || length > MAX_HINT_BYTES)
+        throw new InputError("invite_malformed", "invite has a bad hint");
+      hints.push(utf8(c.take(length)));
+    }
   }
-  const name = flags & FLAG_NAME ? utf8(c.take(c.varint())) : undefined;
+  let name: string | undefined;
+  if (flags & FLAG_NAME) {
+    const length = c.varint();
+    if (length > MAX_NAME_BYTES) throw new InputError("invite_malformed", "invite name is too long");
+    name = utf8(c.take(length));
+  }
   const bodyEnd = c.offset;
   const remaining = bytes.length - bodyEnd;
   if (remaining < SIGNATURE_BYTES) throw new InputError("invite_truncated", "invite link is cut short");

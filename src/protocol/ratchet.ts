@@ -288,7 +288,11 @@ export function ratchetDecrypt(
   if (message.tag.length !== TAG_BYTES || message.header.length !== HEADER_BYTES) {
     throw new ProtocolError("malformed", "ratchet message has a tag or header of the wrong size");
   }
-  const d: Draft = { ...state, skipped: [...state.skipped] };
+  // Expired skipped keys are gone before the lookup, not only at the next successful decrypt.
+  const d: Draft = {
+    ...state,
+    skipped: state.skipped.filter((k) => ctx.now - k.storedAt <= limits.skippedTtlMs),
+  };
 
   const skippedAt = d.skipped.findIndex((k) => bytesEqual(k.tag, message.tag));
   if (skippedAt >= 0) {

@@ -49,6 +49,18 @@ function decodeWith<T>(what: string, bytes: Uint8Array, decode: (b: Uint8Array) 
  */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   if (bytes.length > MAX_ENVELOPE_BYTES) throw new ProtocolError("too_large", "envelope larger than 150 KB");
+  // Field 1 (version) is always written first; read it before trusting the rest of the layout (S2).
+  if (
+    bytes.length >= 2 &&
+    bytes[0] === 0x08 &&
+    bytes[1] !== ENVELOPE_VERSION &&
+    (bytes[1] as number) < 0x80
+  ) {
+    throw new ProtocolError(
+      "version_unknown",
+      `envelope version ${bytes[1]} is not one this wakubot understands`,
+    );
+  }
   const m = decodeWith("envelope", bytes, (b) => wakubot.Envelope.decode(b));
   if (m.version !== ENVELOPE_VERSION) {
     throw new ProtocolError(

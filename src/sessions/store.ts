@@ -6,7 +6,13 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlnopad } from "@scure/base";
 import { and, eq, isNull } from "drizzle-orm";
 import { accountIdFromPublicKey } from "../account/account-id.ts";
-import { bytesEqual, type CryptoProvider, generateX25519, type X25519KeyPair } from "../crypto/provider.ts";
+import {
+  bytesEqual,
+  type CryptoProvider,
+  concatBytes,
+  generateX25519,
+  type X25519KeyPair,
+} from "../crypto/provider.ts";
 import { defaultProvider } from "../crypto/providers.ts";
 import { CryptoError, StorageError } from "../errors.ts";
 import { createInviteLink, parseInviteLink } from "../protocol/invite.ts";
@@ -40,6 +46,8 @@ export interface Received {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/** Domain label of the stored signed-prekey self-signature (X3DH §3.3 Sig(IK, Encode(SPK))). */
+const SIGNED_PREKEY_LABEL = new TextEncoder().encode("wakubot/v1/signed-prekey");
 
 /**
  * The session layer over one open data directory.
@@ -106,7 +114,7 @@ export class SessionStore {
           .values({
             publicKey: Buffer.from(newSpk.publicKey),
             secretKey: Buffer.alloc(0),
-            signature: Buffer.from(p.ed25519Sign(seed, newSpk.publicKey)),
+            signature: Buffer.from(p.ed25519Sign(seed, concatBytes(SIGNED_PREKEY_LABEL, newSpk.publicKey))),
             createdAt: now,
           })
           .returning({ id: s.signedPrekeys.id })
