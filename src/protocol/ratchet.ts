@@ -270,6 +270,23 @@ function finish(d: Draft, tag: Uint8Array, limits: RatchetLimits, now: number): 
   return d;
 }
 
+/** Skips to message `n` of the receiving chain, opens it with its key, and advances the chain past it. */
+function receiveAt(
+  p: CryptoProvider,
+  d: Draft,
+  n: number,
+  message: RatchetMessage,
+  limits: RatchetLimits,
+  now: number,
+): { state: RatchetState; plaintext: Uint8Array } {
+  skipTo(p, d, n, limits, now);
+  const { mk, ck } = kdfChain(p, d.ckr as Uint8Array);
+  const plaintext = open(p, d, mk, message);
+  d.ckr = ck;
+  d.nr = n + 1;
+  return { state: finish(d, message.tag, limits, now), plaintext };
+}
+
 /**
  * RatchetDecryptHE (spec §4) with tags: finds the message among skipped keys, the current receiving chain's
  * window, or the next chain's window, then decrypts. Throws CryptoError (`unknown_tag`, `replay`,
@@ -309,12 +326,7 @@ export function ratchetDecrypt(
       if (!d.dhr || !bytesEqual(header.dh, d.dhr)) {
         throw new CryptoError("decrypt_failed", "header does not match the receiving chain (tampered)");
       }
-      skipTo(p, d, n, limits, ctx.now);
-      const { mk, ck } = kdfChain(p, d.ckr);
-      const plaintext = open(p, d, mk, message);
-      d.ckr = ck;
-      d.nr = n + 1;
-      return { state: finish(d, message.tag, limits, ctx.now), plaintext };
+      return receiveAt(p, d, n, message, limits, ctx.now);
     }
   }
 
@@ -323,12 +335,7 @@ export function ratchetDecrypt(
     const header = decodeHeader(p, d.nhkr, message);
     skipTo(p, d, header.pn, limits, ctx.now);
     dhRatchet(p, d, header.dh);
-    skipTo(p, d, n, limits, ctx.now);
-    const { mk, ck } = kdfChain(p, d.ckr as Uint8Array);
-    const plaintext = open(p, d, mk, message);
-    d.ckr = ck;
-    d.nr = n + 1;
-    return { state: finish(d, message.tag, limits, ctx.now), plaintext };
+    return receiveAt(p, d, n, message, limits, ctx.now);
   }
 
   if (state.recentTags.some((t) => bytesEqual(t, message.tag))) {
