@@ -9,14 +9,27 @@ const X25519_SPKI = Buffer.from("302a300506032b656e032100", "hex");
 const ED25519_PKCS8 = Buffer.from("302e020100300506032b657004220420", "hex");
 const ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
 
-/** Key objects are costly to build; cache them per byte array (ratchet keys are reused for a whole chain). */
-const keyCache = new WeakMap<Uint8Array, KeyObject>();
+/**
+ * Key objects are costly to build; cache them per byte array and key type (ratchet keys are reused for a whole
+ * chain). Key byte arrays are treated as immutable, as everywhere in wakubot.
+ */
+const keyCaches = new Map<(b: Uint8Array) => KeyObject, WeakMap<Uint8Array, KeyObject>>();
+
+function cacheFor(make: (b: Uint8Array) => KeyObject): WeakMap<Uint8Array, KeyObject> {
+  let cache = keyCaches.get(make);
+  if (!cache) {
+    cache = new WeakMap();
+    keyCaches.set(make, cache);
+  }
+  return cache;
+}
 
 function cached(bytes: Uint8Array, make: (b: Uint8Array) => KeyObject): KeyObject {
-  let key = keyCache.get(bytes);
+  const cache = cacheFor(make);
+  let key = cache.get(bytes);
   if (!key) {
     key = make(bytes);
-    keyCache.set(bytes, key);
+    cache.set(bytes, key);
   }
   return key;
 }

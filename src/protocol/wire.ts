@@ -22,14 +22,21 @@ export interface Envelope extends RatchetMessage {
  * const payload = encodeEnvelope({ ...message, ephemeral: undefined, sealedIdentity: undefined });
  */
 export function encodeEnvelope(e: Envelope): Uint8Array {
-  return wakubot.Envelope.encode({
-    version: ENVELOPE_VERSION,
-    tag: e.tag,
-    header: e.header,
-    ciphertext: e.ciphertext,
-    ...(e.ephemeral ? { ephemeral: e.ephemeral } : {}),
-    ...(e.sealedIdentity ? { sealedIdentity: e.sealedIdentity } : {}),
-  }).finish();
+  // A plain Uint8Array, not protobufjs's Buffer, so `.slice()` copies as callers expect.
+  return plain(
+    wakubot.Envelope.encode({
+      version: ENVELOPE_VERSION,
+      tag: e.tag,
+      header: e.header,
+      ciphertext: e.ciphertext,
+      ...(e.ephemeral ? { ephemeral: e.ephemeral } : {}),
+      ...(e.sealedIdentity ? { sealedIdentity: e.sealedIdentity } : {}),
+    }).finish(),
+  );
+}
+
+function plain(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes) : bytes;
 }
 
 function decodeWith<T>(what: string, bytes: Uint8Array, decode: (b: Uint8Array) => T): T {

@@ -652,7 +652,13 @@ describe("providers agree", () => {
     got("bob", a2); // out of order
     got("bob", a1);
     for (const text of ["b0", "b1", "b2"]) got("alice", log(send(c, "bob", text)));
-    envelopes.push(hex(c.alice.rk), hex(c.alice.dhs.publicKey), hex(stateOf(c, "bob").rk));
+    envelopes.push(
+      hex(c.invite.identityKey),
+      hex(c.invite.signedPrekey),
+      hex(c.alice.rk),
+      hex(c.alice.dhs.publicKey),
+      hex(stateOf(c, "bob").rk),
+    );
     return { envelopes, plaintexts };
   }
 
@@ -661,7 +667,7 @@ describe("providers agree", () => {
     const native = transcript(nativeProvider, 0xc0ffee);
     expect(noble.plaintexts).toEqual(["a0", "a2", "a1", "b0", "b1", "b2"]);
     expect(native.plaintexts).toEqual(noble.plaintexts);
-    expect(native.envelopes.length).toBe(9);
+    expect(native.envelopes.length).toBe(11);
     expect(native.envelopes).toEqual(noble.envelopes);
     // Control: the randomness really drives the output.
     expect(transcript(nativeProvider, 0xc0ffef).envelopes[0]).not.toBe(native.envelopes[0]);
