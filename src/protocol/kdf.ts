@@ -70,20 +70,22 @@ export function headerCipherKey(p: CryptoProvider, hk: Uint8Array): Uint8Array {
   return derivedOnce(p, hk, "header", LABELS.headerKey);
 }
 
-/** Header keys live for a whole chain; their derived keys are computed once per key object and provider. */
-const derived = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+/**
+ * Header keys live for a whole chain, so their derived keys are computed once per key array (key arrays are
+ * immutable; every provider gives the same HMAC, so the cache need not know which one computed it).
+ */
+const derived = { header: new WeakMap<Uint8Array, Uint8Array>(), tag: new WeakMap<Uint8Array, Uint8Array>() };
 
-function derivedOnce(p: CryptoProvider, hk: Uint8Array, kind: string, label: Uint8Array): Uint8Array {
-  let byKind = derived.get(hk);
-  if (!byKind) {
-    byKind = new Map();
-    derived.set(hk, byKind);
-  }
-  const id = `${kind}/${p.name}`;
-  let key = byKind.get(id);
+function derivedOnce(
+  p: CryptoProvider,
+  hk: Uint8Array,
+  kind: keyof typeof derived,
+  label: Uint8Array,
+): Uint8Array {
+  let key = derived[kind].get(hk);
   if (!key) {
     key = p.hmacSha256(hk, label);
-    byKind.set(id, key);
+    derived[kind].set(hk, key);
   }
   return key;
 }

@@ -12,7 +12,7 @@ import {
 
 /**
  * Encrypts a frame into envelope bytes (the WakuMessage payload), attaching the X3DH fields while the initiator
- * has not heard back.
+ * has not heard back. Also returns the message's conversation tag (its identity on the wire).
  *
  * @example
  * const { state: next, payload } = sealFrame(state, { type: 1, typeVersion: 1, body }, ctx);
@@ -21,14 +21,14 @@ export function sealFrame(
   state: RatchetState,
   frame: Frame,
   ctx: RatchetContext,
-): { state: RatchetState; payload: Uint8Array } {
+): { state: RatchetState; payload: Uint8Array; tag: Uint8Array } {
   const { state: next, message } = ratchetEncrypt(state, encodeFrame(frame), ctx);
   const envelope: Envelope = {
     ...message,
     ephemeral: state.pending?.ephemeral,
     sealedIdentity: state.pending?.sealedIdentity,
   };
-  return { state: next, payload: encodeEnvelope(envelope) };
+  return { state: next, payload: encodeEnvelope(envelope), tag: message.tag };
 }
 
 /**

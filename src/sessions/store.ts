@@ -205,19 +205,15 @@ export class SessionStore {
       invite,
     );
     const conversationId = `c${base64urlnopad.encode(this.provider.random(12))}`;
-    this.dir.messages
-      .insert(m.conversations)
-      .values({
-        id: conversationId,
-        peerAccountId: accountIdFromPublicKey(invite.identityKey),
-        peerIdentityKey: Buffer.from(invite.identityKey),
-        label: invite.name ?? null,
-        state: "handshake",
-        createdAt: now,
-        updatedAt: now,
-      })
-      .run();
-    const sent = this.send(conversationId, frame, state);
+    const sent = this.#send(conversationId, frame, state, {
+      id: conversationId,
+      peerAccountId: accountIdFromPublicKey(invite.identityKey),
+      peerIdentityKey: Buffer.from(invite.identityKey),
+      label: invite.name ?? null,
+      state: "handshake",
+      createdAt: now,
+      updatedAt: now,
+    });
     return { conversationId, ...sent };
   }
 
@@ -228,33 +224,39 @@ export class SessionStore {
    * @example
    * const { payload } = store.send(conversationId, textFrame("hi"));
    */
-  send(
+  send(conversationId: string, frame: Frame): { messageId: string; payload: Uint8Array } {
+    return this.#send(conversationId, frame, this.#loadState(conversationId), undefined);
+  }
+
+  /** State first (no key is ever reused), then the conversation row of a new conversation and the message. */
+  #send(
     conversationId: string,
     frame: Frame,
-    from?: RatchetState,
+    state: RatchetState,
+    newConversation: typeof m.conversations.$inferInsert | undefined,
   ): { messageId: string; payload: Uint8Array } {
-    const state = from ?? this.#loadState(conversationId);
     const sealed = sealFrame(state, frame, {
       provider: this.provider,
       now: this.clock(),
       limits: this.limits,
     });
-    const envelope = decodeEnvelope(sealed.payload);
-    const messageId = `${conversationId}:${hex(envelope.tag)}`;
+    const messageId = `${conversationId}:${hex(sealed.tag)}`;
     this.dir.secrets.transaction((tx) => this.#writeState(tx, conversationId, sealed.state));
-    this.dir.messages
-      .insert(m.messages)
-      .values({
-        id: messageId,
-        conversationId,
-        direction: "out",
-        payloadType: String(frame.type),
-        payloadVersion: frame.typeVersion,
-        body: Buffer.from(frame.body),
-        status: "queued",
-        createdAt: this.clock(),
-      })
-      .run();
+    this.dir.messages.transaction((tx) => {
+      if (newConversation) tx.insert(m.conversations).values(newConversation).run();
+      tx.insert(m.messages)
+        .values({
+          id: messageId,
+          conversationId,
+          direction: "out",
+          payloadType: String(frame.type),
+          payloadVersion: frame.typeVersion,
+          body: Buffer.from(frame.body),
+          status: "queued",
+          createdAt: this.clock(),
+        })
+        .run();
+    });
     return { messageId, payload: sealed.payload };
   }
 

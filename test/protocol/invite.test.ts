@@ -14,6 +14,7 @@ import {
   type Invite,
   parseInviteLink,
 } from "../../src/protocol/invite.ts";
+import { caught } from "../support/errors.ts";
 
 type InviteCode = InputError["code"];
 
@@ -26,15 +27,6 @@ const PROVIDERS: readonly { name: string; provider: CryptoProvider; stride: numb
   // Noble verifies ~700 signatures/s: every 3rd bit (3 and 8 are coprime, so every bit position is still hit).
   { name: "noble", provider: nobleProvider(), stride: 3 },
 ];
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 function expectInputError(fn: () => unknown, ...codes: InviteCode[]): InputError {
   const e = caught(fn);

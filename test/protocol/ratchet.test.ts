@@ -29,6 +29,7 @@ import {
   type Frame,
 } from "../../src/protocol/wire.ts";
 import { acceptSession, initiateSession, type ResponderKeys } from "../../src/protocol/x3dh.ts";
+import { caught } from "../support/errors.ts";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -86,15 +87,6 @@ function snapshot(v: unknown): unknown {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, snapshot(x)]));
   }
   return v;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 
 function expectCryptoError(fn: () => unknown, ...codes: CryptoError["code"][]): CryptoError {

@@ -7,6 +7,7 @@ import { SessionStore } from "../../src/sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir } from "../../src/storage/data-dir.ts";
 import * as m from "../../src/storage/schema/messages.ts";
 import * as s from "../../src/storage/schema/secrets.ts";
+import { caught } from "../support/errors.ts";
 import { TEST_KDF, tempDir } from "../support/tmp.ts";
 
 const passphrase = "pw";
@@ -19,12 +20,7 @@ function account(): { path: string; dir: DataDir } {
 }
 
 function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as WakubotError).code;
-  }
-  return "no error";
+  return (caught(fn) as WakubotError | undefined)?.code ?? "no error";
 }
 
 describe("SessionStore", () => {
@@ -78,6 +74,26 @@ describe("SessionStore", () => {
     expect(stored()).toBe(2);
     bob.dir.close();
     alice.dir.close();
+  });
+
+  test("a message no conversation expects is unknown_tag and commits nothing", () => {
+    const bob = account();
+    const alice = account();
+    const carol = account();
+    const bobStore = new SessionStore(bob.dir);
+    const aliceStore = new SessionStore(alice.dir);
+    const carolStore = new SessionStore(carol.dir);
+    // Alice talks to Carol; Bob sees one of their steady-state messages on the shared topic.
+    const first = aliceStore.startConversation(carolStore.createInvite(), text("to carol"));
+    carolStore.receive(first.payload);
+    const steady = aliceStore.send(first.conversationId, text("still to carol"));
+    const before = bob.dir.secrets.select({ n: count() }).from(s.tagIndex).get()?.n;
+    expect(codeOf(() => bobStore.receive(steady.payload))).toBe("unknown_tag");
+    // Bob is not the addressee of Alice's first message either.
+    expect(codeOf(() => bobStore.receive(first.payload))).toBe("unknown_tag");
+    expect(bob.dir.messages.select({ n: count() }).from(m.messages).get()?.n).toBe(0);
+    expect(bob.dir.secrets.select({ n: count() }).from(s.tagIndex).get()?.n).toBe(before);
+    for (const d of [bob, alice, carol]) d.dir.close();
   });
 
   test("a single-use invite opens one conversation only, also after a restart", () => {

@@ -17,6 +17,7 @@ import { PassphraseError, StorageError, WakubotError } from "../../src/errors.ts
 import { createDataDir, openDataDir, readAccountId } from "../../src/storage/data-dir.ts";
 import { changePassphrase, unlockKeyring, unwrapDataKey } from "../../src/storage/keyring.ts";
 import * as secretsSchema from "../../src/storage/schema/secrets.ts";
+import { expectCode } from "../support/errors.ts";
 import { hex, TEST_KDF, tempDir } from "../support/tmp.ts";
 
 const passphrase = "correct horse battery staple";
@@ -25,21 +26,6 @@ function newDir(): string {
   const path = join(tempDir(), "data");
   createDataDir(path, { passphrase, kdf: TEST_KDF }).close();
   return path;
-}
-
-function expectCode(
-  fn: () => unknown,
-  cls: abstract new (...a: never[]) => WakubotError,
-  code: string,
-): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(cls);
-    expect((e as WakubotError).code).toBe(code as WakubotError["code"]);
-    return;
-  }
-  throw new Error(`expected ${cls.name} ${code}, nothing was thrown`);
 }
 
 function snapshot(dir: string): Record<string, string> {
