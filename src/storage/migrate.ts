@@ -7,8 +7,8 @@ import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import { StorageError } from "../errors.ts";
 import { storageErrorFrom } from "./sqlite.ts";
 
-/** The two databases of a data directory; each has its own migrations folder under drizzle/. */
-export type DatabaseName = "messages" | "secrets";
+/** The databases of a data directory; each has its own migrations folder under drizzle/. */
+export type DatabaseName = "messages" | "secrets" | "store";
 
 /**
  * Absolute path of a database's migrations folder, resolved from this file so it works from any working directory.
