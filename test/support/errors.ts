@@ -32,3 +32,24 @@ export function expectCode(
   expect(e).toBeInstanceOf(cls);
   expect((e as WakubotError).code).toBe(code);
 }
+
+/**
+ * Asserts that `promise` rejects with an instance of `cls` carrying `code`.
+ *
+ * @example
+ * await expectRejection(node.publish(tooBig), NetworkError, "unreachable");
+ */
+export async function expectRejection(
+  promise: Promise<unknown>,
+  cls: abstract new (...a: never[]) => WakubotError,
+  code: WakubotError["code"],
+): Promise<void> {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(cls);
+  expect((error as WakubotError).code).toBe(code);
+}
