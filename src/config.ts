@@ -1,6 +1,6 @@
 /** @module Where options come from when the caller does not pass them: CLI flags, then WAKUBOT_* environment. */
 import { readFileSync } from "node:fs";
-import { PassphraseError } from "./errors.ts";
+import { InputError, PassphraseError } from "./errors.ts";
 
 /** Default data directory, relative to the working directory (docs/cli.md). */
 export const DEFAULT_DATA_DIR = "./wakubot-data";
@@ -62,4 +62,67 @@ export function resolvePassphrase(
     );
   }
   return passphrase;
+}
+
+/** NODE OPTIONS of the CLI contract, resolved from flags and the `WAKUBOT_*` environment. */
+export interface NodeConfig {
+  readonly listen: readonly string[];
+  readonly peers: readonly string[];
+  readonly cluster: number;
+  readonly shards: number;
+  readonly light: boolean;
+}
+
+/** Flags as parsed; each undefined when not given. */
+export interface NodeFlags {
+  readonly listen?: readonly string[] | undefined;
+  readonly peer?: readonly string[] | undefined;
+  readonly cluster?: string | undefined;
+  readonly shards?: string | undefined;
+  readonly light?: boolean | undefined;
+}
+
+function listFromEnv(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function integerIn(text: string, name: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new InputError(
+      "invalid_argument",
+      `${name} must be an integer from ${min} to ${max}, not "${text}"`,
+    );
+  }
+  return Number(text);
+}
+
+/**
+ * Resolves NODE OPTIONS: flags win over `WAKUBOT_LISTEN`, `WAKUBOT_PEERS` (comma-separated), `WAKUBOT_CLUSTER`,
+ * `WAKUBOT_SHARDS` and `WAKUBOT_LIGHT=1`; defaults are one loopback port, no peers, cluster 1 with 8 shards.
+ *
+ * @example
+ * resolveNodeConfig({ peer: ["/ip4/127.0.0.1/tcp/60000/p2p/12D3KooW…"] }, process.env);
+ */
+export function resolveNodeConfig(flags: NodeFlags, env: WakubotEnv): NodeConfig {
+  const listen = flags.listen?.length ? [...flags.listen] : listFromEnv(env.WAKUBOT_LISTEN);
+  const peers = flags.peer?.length ? [...flags.peer] : listFromEnv(env.WAKUBOT_PEERS);
+  const cluster = flags.cluster ?? env.WAKUBOT_CLUSTER;
+  const shards = flags.shards ?? env.WAKUBOT_SHARDS;
+  const light = flags.light ?? env.WAKUBOT_LIGHT === "1";
+  if (light && peers.length === 0) {
+    throw new InputError(
+      "usage",
+      "--light needs at least one --peer (a service node to push and filter through)",
+    );
+  }
+  return {
+    listen: listen.length > 0 ? listen : ["/ip4/127.0.0.1/tcp/0"],
+    peers,
+    cluster: cluster === undefined ? 1 : integerIn(cluster, "--cluster", 0, 65535),
+    shards: shards === undefined ? 8 : integerIn(shards, "--shards", 1, 1024),
+    light,
+  };
 }

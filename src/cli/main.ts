@@ -1,19 +1,26 @@
 /** @module The `wakubot` command line: argument parsing, dispatch, and the one-line / JSON error contract. */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "../../package.json" with { type: "json" };
-import { resolveDataDir, resolvePassphrase, type WakubotEnv } from "../config.ts";
+import { resolveDataDir, resolveNodeConfig, resolvePassphrase, type WakubotEnv } from "../config.ts";
 import { defaultProvider } from "../crypto/providers.ts";
 import { InputError, NetworkError, WakubotError } from "../errors.ts";
 import { parseInviteLink } from "../protocol/invite.ts";
 import { SessionStore } from "../sessions/store.ts";
-import { createDataDir, openDataDir, readAccountId } from "../storage/data-dir.ts";
+import { createDataDir, type DataDir, openDataDir, readAccountId, SECRETS_DB } from "../storage/data-dir.ts";
 import { changePassphrase } from "../storage/keyring.ts";
+import { DEFAULT_RETENTION } from "../waku/archive.ts";
+import { WakuNode } from "../waku/node.ts";
+import { loadNodeKey } from "../waku/node-key.ts";
 
 /** Where the CLI writes; injectable so tests can run it in-process. */
 export interface CliIo {
   readonly stdout: (line: string) => void;
   readonly stderr: (line: string) => void;
   readonly env: WakubotEnv;
+  /** Resolves when a long-running command (`node`) should stop; default SIGINT or SIGTERM. */
+  readonly stopped?: Promise<void>;
 }
 
 const USAGE = `wakubot ${pkg.version}: end-to-end-encrypted chat bots on Waku
@@ -27,10 +34,21 @@ Commands:
                or --new-passphrase-file); sealed values are not re-encrypted
   invite [--single-use] [--expires DURATION] [--hint MULTIADDR]... [--name NAME]
                print a new invite link
+  node [NODE OPTIONS] [--store-max-age DURATION] [--store-max-mb N]
+               run a service node (relay + store + lightpush + filter), no bot; with
+               --json the first line is the "ready" event
   send TARGET TEXT
                check TARGET (invite link or conversation id); sending itself needs the
                Waku node, which lands with a later release
   help         show this text
+
+NODE OPTIONS:
+  --listen MULTIADDR       listen address, repeatable (default /ip4/127.0.0.1/tcp/0;
+                           env WAKUBOT_LISTEN, comma-separated)
+  --peer MULTIADDR         static/bootstrap peer ending in /p2p/<peer id>, repeatable
+                           (env WAKUBOT_PEERS)
+  --cluster N --shards N   Waku cluster and its shard count (default 1 and 8)
+  --light                  run as a light client through the --peer service nodes
 
 Options:
   --data DIR               data directory (env WAKUBOT_DATA, default ./wakubot-data)
@@ -52,6 +70,13 @@ const OPTIONS = {
   expires: { type: "string" },
   hint: { type: "string", multiple: true },
   name: { type: "string" },
+  listen: { type: "string", multiple: true },
+  peer: { type: "string", multiple: true },
+  cluster: { type: "string" },
+  shards: { type: "string" },
+  light: { type: "boolean" },
+  "store-max-age": { type: "string" },
+  "store-max-mb": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -65,6 +90,7 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   passphrase: ["new-passphrase-file"],
   invite: ["single-use", "expires", "hint", "name"],
   send: [],
+  node: ["listen", "peer", "cluster", "shards", "light", "store-max-age", "store-max-mb"],
   help: [],
 };
 const GLOBAL_OPTIONS = new Set<keyof typeof OPTIONS>([
@@ -111,17 +137,77 @@ function parse(argv: readonly string[]): { values: Parsed; command: string; rest
   return { values: parsed.values, command, rest };
 }
 
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+/** Opens the data directory, creating the account first when there is none (`init` is implied, docs/cli.md). */
+function openOrCreate(dataDir: string, passphrase: string): DataDir {
+  if (!existsSync(join(dataDir, SECRETS_DB))) return createDataDir(dataDir, { passphrase });
+  return openDataDir(dataDir, { passphrase });
+}
+
+async function runNode(values: Parsed, dataDir: string, out: Output, io: CliIo): Promise<void> {
+  const config = resolveNodeConfig(values, io.env);
+  if (config.light) throw new InputError("usage", "`wakubot node` serves others and cannot be --light");
+  const maxAgeMs =
+    values["store-max-age"] !== undefined ? parseDuration(values["store-max-age"]) * 1000 : undefined;
+  const maxMb = values["store-max-mb"];
+  if (maxMb !== undefined && !/^\d+$/.test(maxMb)) {
+    throw new InputError("invalid_argument", `--store-max-mb must be a whole number, not "${maxMb}"`);
+  }
+  const dir = openOrCreate(dataDir, resolvePassphrase(values["passphrase-file"], io.env));
+  let node: WakuNode | undefined;
+  try {
+    node = await WakuNode.start({
+      listen: config.listen,
+      peers: config.peers,
+      sharding: { cluster: config.cluster, shards: config.shards },
+      privateKey: await loadNodeKey(dir),
+      store: {
+        path: join(dataDir, "store.db"),
+        retention: {
+          maxAgeMs: maxAgeMs ?? DEFAULT_RETENTION.maxAgeMs,
+          maxBytes: maxMb !== undefined ? Number(maxMb) * 1024 * 1024 : DEFAULT_RETENTION.maxBytes,
+        },
+      },
+    });
+    out.event(
+      {
+        event: "ready",
+        peerId: node.peerId,
+        multiaddrs: node.multiaddrs,
+        pubsubTopics: node.topics,
+        account: dir.accountId,
+      },
+      [`wakubot node ${node.peerId}`, ...node.multiaddrs.map((a) => `  listening on ${a}`)].join("\n"),
+    );
+    await (io.stopped ?? untilSignal());
+  } finally {
+    await node?.stop();
+    dir.close();
+  }
+  out.event({ event: "stopped" }, "stopped");
+}
+
 async function dispatch(
   command: string,
   values: Parsed,
   rest: string[],
   out: Output,
-  env: WakubotEnv,
+  io: CliIo,
 ): Promise<void> {
+  const env = io.env;
   const dataDir = resolveDataDir(values.data, env);
   switch (command) {
     case "help":
       out.event({ event: "help", usage: USAGE }, USAGE);
+      return;
+    case "node":
+      await runNode(values, dataDir, out, io);
       return;
     case "init": {
       const passphrase = resolvePassphrase(values["passphrase-file"], env);
@@ -232,7 +318,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       out.event({ event: "version", version: pkg.version }, pkg.version);
       return 0;
     }
-    await dispatch(values.help ? "help" : command, values, rest, out, io.env);
+    await dispatch(values.help ? "help" : command, values, rest, out, io);
     return 0;
   } catch (error) {
     return reportError(error, io, json, verbose);

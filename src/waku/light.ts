@@ -77,8 +77,9 @@ export class LightDelivery implements Delivery {
    * const light = await LightDelivery.start({ peers: [serviceAddr], sharding: { cluster: 1, shards: 8 } });
    */
   static async start(options: LightOptions): Promise<LightDelivery> {
-    const stack: { -readonly [K in keyof Parameters<typeof createStack>[0]]: Parameters<typeof createStack>[0][K] } =
-      { listen: [], agent: "wakubot/light" };
+    const stack: {
+      -readonly [K in keyof Parameters<typeof createStack>[0]]: Parameters<typeof createStack>[0][K];
+    } = { listen: [], agent: "wakubot/light" };
     if (options.privateKey) stack.privateKey = options.privateKey;
     if (options.counter) stack.counter = options.counter;
     const libp2p = await createStack(stack);
@@ -88,7 +89,9 @@ export class LightDelivery implements Delivery {
     });
     await libp2p.start();
     for (const peer of options.peers) light.#keeper.add(peer);
-    libp2p.addEventListener("peer:identify", (event) => light.#onConnect(new CustomEvent("", { detail: event.detail.peerId })));
+    libp2p.addEventListener("peer:identify", (event) =>
+      light.#onConnect(new CustomEvent("", { detail: event.detail.peerId })),
+    );
     light.#keeper.start();
     const every = options.filterPingMs ?? 30_000;
     light.#ping = setInterval(() => void light.#pingAll(), every);
@@ -133,7 +136,9 @@ export class LightDelivery implements Delivery {
     if (peers.length === 0) {
       throw new NetworkError("unreachable", `no light-push service node within ${this.#publishWaitMs} ms`);
     }
-    const results = await Promise.allSettled(peers.map((p) => lightPush(this.libp2p, p, this.pubsubTopic, message)));
+    const results = await Promise.allSettled(
+      peers.map((p) => lightPush(this.libp2p, p, this.pubsubTopic, message)),
+    );
     const ok = results.filter((r) => r.status === "fulfilled").length;
     if (ok === 0) {
       const first = results.find((r) => r.status === "rejected");

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { NetworkError } from "../../src/errors.ts";
 import { LightDelivery } from "../../src/waku/light.ts";
 import type { RoutedMessage, WakuMessage } from "../../src/waku/message.ts";
 import { toWakuTimestamp } from "../../src/waku/message.ts";
 import { WakuNode } from "../../src/waku/node.ts";
 import { BUCKET_TOPICS, bucketTopic } from "../../src/waku/topics.ts";
-import { NetworkError } from "../../src/errors.ts";
 import { expectRejection } from "../support/errors.ts";
 import { tempDir } from "../support/tmp.ts";
 
@@ -40,7 +40,11 @@ beforeAll(async () => {
   const dir = tempDir();
   service = await WakuNode.start({ store: { path: `${dir}/service.db` }, backoff: fast });
   relay = await WakuNode.start({ peers: [service.multiaddrs[0] as string], backoff: fast });
-  light = await LightDelivery.start({ peers: [service.multiaddrs[0] as string], backoff: fast, filterPingMs: 500 });
+  light = await LightDelivery.start({
+    peers: [service.multiaddrs[0] as string],
+    backoff: fast,
+    filterPingMs: 500,
+  });
   light.subscribe(BUCKET_TOPICS, () => {});
   await light.ready(10_000);
   while (relay.status().publishPeers === 0) await Bun.sleep(50);
@@ -53,14 +57,20 @@ afterAll(async () => {
 });
 
 test("light push reaches a relay node through the service node", async () => {
-  const arrived = next((t, h) => relay.subscribe(t, h), (m) => text(m) === "from light");
+  const arrived = next(
+    (t, h) => relay.subscribe(t, h),
+    (m) => text(m) === "from light",
+  );
   const receipt = await light.publish(message("from light", 2));
   expect(receipt.peers).toBe(1);
   expect(text(await arrived)).toBe("from light");
 });
 
 test("filter pushes relayed messages to the light client, above 5 KB too", async () => {
-  const arrived = next((t, h) => light.subscribe(t, h), (m) => m.message.payload.length === 9000);
+  const arrived = next(
+    (t, h) => light.subscribe(t, h),
+    (m) => m.message.payload.length === 9000,
+  );
   await relay.publish(message("x", 5, 9000));
   expect((await arrived).message.payload.every((b) => b === "x".charCodeAt(0))).toBe(true);
 });
@@ -71,7 +81,10 @@ test("light client reads the service node's store", async () => {
   let found: RoutedMessage[] = [];
   while (found.length === 0 && Date.now() < deadline) {
     found = [];
-    for await (const m of light.queryStore({ pubsubTopic: light.pubsubTopic, contentTopics: [bucketTopic(3)] })) {
+    for await (const m of light.queryStore({
+      pubsubTopic: light.pubsubTopic,
+      contentTopics: [bucketTopic(3)],
+    })) {
       if (text(m) === "stored for later") found.push(m);
     }
   }
@@ -87,7 +100,10 @@ test("filter pushes resume after the subscriber reconnects", async () => {
     await Bun.sleep(50);
   }
   await light.ready(10_000);
-  const arrived = next((t, h) => light.subscribe(t, h), (m) => text(m) === "after reconnect");
+  const arrived = next(
+    (t, h) => light.subscribe(t, h),
+    (m) => text(m) === "after reconnect",
+  );
   await relay.publish(message("after reconnect", 1));
   expect(text(await arrived)).toBe("after reconnect");
 });

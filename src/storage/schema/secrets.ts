@@ -136,3 +136,20 @@ export const inbox = sqliteTable("inbox", {
   frame: blob("frame", { mode: "buffer" }).notNull(),
   receivedAt: integer("received_at").notNull(),
 });
+
+/**
+ * The libp2p identity of this data directory's Waku node (its peer id). Sealed; unrelated to the account identity,
+ * so the network never sees a key that links to the account (PRIV3).
+ *
+ * @example
+ * db.select().from(nodeKey).get();
+ */
+export const nodeKey = sqliteTable(
+  "node_key",
+  {
+    id: integer("id").primaryKey(),
+    privateKey: blob("private_key", { mode: "buffer" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [check("node_key_single_row", sql`${t.id} = 1`)],
+);
