@@ -47,7 +47,7 @@ beforeAll(async () => {
   });
   light.subscribe(BUCKET_TOPICS, () => {});
   await light.ready(10_000);
-  while (relay.status().publishPeers === 0) await Bun.sleep(50);
+  while (relay.meshPeers() === 0) await Bun.sleep(50);
 });
 
 afterAll(async () => {
