@@ -1,5 +1,4 @@
 /** @module Benchmark groups `ratchet` (encrypt + decrypt throughput) and `wire` (bytes on the wire) of issue 3. */
-import protobuf from "protobufjs/minimal.js";
 import { generateIdentity } from "../src/account/identity.ts";
 import { type CryptoProvider, generateX25519 } from "../src/crypto/provider.ts";
 import { nativeProvider, nobleProvider } from "../src/crypto/providers.ts";
@@ -8,13 +7,13 @@ import type { RatchetState } from "../src/protocol/ratchet.ts";
 import { openFrame, sealFrame } from "../src/protocol/session.ts";
 import { decodeEnvelope } from "../src/protocol/wire.ts";
 import { acceptSession, initiateSession } from "../src/protocol/x3dh.ts";
+import { encodeWakuMessage, toWakuTimestamp } from "../src/waku/message.ts";
+import { bucketOfTag, bucketTopic } from "../src/waku/topics.ts";
 import { type Figure, median } from "./groups.ts";
 
 const ROUNDS = 5;
 const TEXT = new TextEncoder().encode("x".repeat(100));
 const frame = { type: 1, typeVersion: 1, body: TEXT };
-/** Stand-in content topic until the Waku node issue fixes the bucket topics: same shape, 10 characters. */
-const CONTENT_TOPIC = "/wb/1/b7/p";
 
 function pair(p: CryptoProvider) {
   const alice = generateIdentity();
@@ -70,14 +69,33 @@ function throughput(p: CryptoProvider, n: number, pingpong: boolean): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
-/** A WakuMessage (14/WAKU2-MESSAGE) as published: payload=1, content_topic=2, timestamp=10 (sint64 ns). */
+/** Size of the WakuMessage (14/WAKU2-MESSAGE) exactly as published, on the bucket topic its tag selects. */
 function wakuMessageBytes(payload: Uint8Array): number {
-  const w = protobuf.Writer.create();
-  w.uint32((1 << 3) | 2).bytes(payload);
-  w.uint32((2 << 3) | 2).string(CONTENT_TOPIC);
-  // Nanoseconds; a double is exact enough here, only the varint length matters.
-  w.uint32((10 << 3) | 0).sint64(Date.now() * 1_000_000);
-  return w.finish().length;
+  const tag = decodeEnvelope(payload).tag;
+  return encodeWakuMessage({
+    payload,
+    contentTopic: bucketTopic(bucketOfTag(tag)),
+    timestamp: toWakuTimestamp(Date.now()),
+  }).length;
+}
+
+/**
+ * `n` steady-state envelopes of one conversation carrying 100-character texts, with their tags: the realistic chat
+ * traffic the `p1` group relays.
+ *
+ * @example
+ * const traffic = steadyTraffic(1000);
+ */
+export function steadyTraffic(n: number): { payload: Uint8Array; tag: Uint8Array }[] {
+  let { a } = pair(nativeProvider());
+  const ctx = { provider: nativeProvider(), now: Date.now() };
+  const out: { payload: Uint8Array; tag: Uint8Array }[] = [];
+  for (let i = 0; i < n; i++) {
+    const sealed = sealFrame(a, frame, ctx);
+    a = sealed.state;
+    out.push({ payload: sealed.payload, tag: sealed.tag });
+  }
+  return out;
 }
 
 /**

@@ -88,13 +88,22 @@ export class MessageArchive {
       return new MessageArchive(sqlite, retention, now);
     } catch (error) {
       sqlite.close(true);
-      throw error;
+      throw storageErrorFrom(error, "store.db");
     }
   }
 
   /** Number of archived messages. */
   get size(): number {
-    return this.#db.select({ n: sql<number>`count(*)` }).from(schema.archive).get()?.n ?? 0;
+    try {
+      return this.#db.select({ n: sql<number>`count(*)` }).from(schema.archive).get()?.n ?? 0;
+    } catch (error) {
+      throw storageErrorFrom(error, "store.db");
+    }
+  }
+
+  /** Milliseconds between age-based prunes a node should schedule: a tenth of the age limit, at most a minute. */
+  get pruneIntervalMs(): number {
+    return Math.max(1000, Math.min(60_000, this.#retention.maxAgeMs / 10));
   }
 
   /** Total bytes of archived messages. */
@@ -126,11 +135,11 @@ export class MessageArchive {
         .returning({ hash: schema.archive.hash })
         .all();
       if (inserted.length === 0) return false;
+      this.#bytes += bytes.length;
+      if (this.#bytes > this.#retention.maxBytes || ++this.#sinceAgePrune >= 1000) this.prune();
     } catch (error) {
       throw storageErrorFrom(error, "store.db");
     }
-    this.#bytes += bytes.length;
-    if (this.#bytes > this.#retention.maxBytes || ++this.#sinceAgePrune >= 1000) this.prune();
     return true;
   }
 
@@ -139,9 +148,17 @@ export class MessageArchive {
    * archive is back under 90% of the byte limit (the margin keeps pruning from running on every insert).
    *
    * @example
-   * setInterval(() => archive.prune(), 60_000);
+   * setInterval(() => archive.prune(), archive.pruneIntervalMs);
    */
   prune(): void {
+    try {
+      this.#prune();
+    } catch (error) {
+      throw storageErrorFrom(error, "store.db");
+    }
+  }
+
+  #prune(): void {
     this.#sinceAgePrune = 0;
     const a = schema.archive;
     const cutoff = this.#now() - this.#retention.maxAgeMs;

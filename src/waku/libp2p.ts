@@ -1,5 +1,5 @@
-/** @module The libp2p stack every wakubot node runs: TCP, noise with an all-JS cipher backend (Bun lacks chacha20-poly1305 in node:crypto), yamux and mplex, identify, ping, and optional wire byte counting. */
-import { noise, pureJsCrypto } from "@chainsafe/libp2p-noise";
+/** @module The libp2p stack every wakubot node runs: TCP, noise with a WebAssembly cipher backend (Bun lacks chacha20-poly1305 in node:crypto), yamux and mplex, identify, ping, and optional wire byte counting. */
+import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import { identify } from "@libp2p/identify";
@@ -15,6 +15,7 @@ import { mplex } from "@libp2p/mplex";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2pOptions } from "libp2p";
+import { noiseCrypto } from "./noise-crypto.ts";
 
 /** Bytes a node moved over TCP, after encryption and multiplexing: what the operator pays for (P1). */
 export interface WireCounter {
@@ -33,13 +34,13 @@ export function newWireCounter(): WireCounter {
 }
 
 function countConnection(maConn: MultiaddrConnection, counter: WireCounter): MultiaddrConnection {
-  const source = (async function* () {
+  let source: MultiaddrConnection["source"] = (async function* () {
     for await (const chunk of maConn.source) {
       counter.bytesIn += chunk.byteLength;
       yield chunk;
     }
   })();
-  const sink: MultiaddrConnection["sink"] = (input) =>
+  let sink: MultiaddrConnection["sink"] = (input) =>
     maConn.sink(
       (async function* () {
         for await (const chunk of input) {
@@ -48,11 +49,18 @@ function countConnection(maConn: MultiaddrConnection, counter: WireCounter): Mul
         }
       })(),
     );
+  // The upgrader replaces `source`/`sink` with wrappers of what it read: keep those, they sit above our counters.
   return new Proxy(maConn, {
     get(target, property, receiver) {
       if (property === "source") return source;
       if (property === "sink") return sink;
       return Reflect.get(target, property, receiver);
+    },
+    set(target, property, value, receiver) {
+      if (property === "source") source = value;
+      else if (property === "sink") sink = value;
+      else return Reflect.set(target, property, value, receiver);
+      return true;
     },
   });
 }
@@ -108,7 +116,7 @@ export interface StackOptions {
 }
 
 /**
- * Creates (without starting) a libp2p node with wakubot's transport stack. Noise gets `pureJsCrypto` (noble)
+ * Creates (without starting) a libp2p node with wakubot's transport stack. Noise gets `noiseCrypto` (WebAssembly AEAD)
  * because its default backend uses node:crypto's chacha20-poly1305 for frames ≥ 1200 bytes, which Bun lacks:
  * without this, large relay messages and every request/response protocol fail silently under Bun.
  *
@@ -121,7 +129,7 @@ export async function createStack(options: StackOptions): Promise<Libp2p> {
   const config: Libp2pOptions = {
     addresses: { listen: [...options.listen] },
     transports: [transport as ReturnType<typeof tcp>],
-    connectionEncrypters: [noise({ crypto: pureJsCrypto })],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux(), mplex()],
     connectionManager: { maxConnections: 200 },
     start: false,

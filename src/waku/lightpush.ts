@@ -8,7 +8,7 @@ import { DEFAULT_RPC_LIMITS, readMessage, request, writeMessage } from "./rpc.ts
 /** Protocol id of LightPush v3. */
 export const LIGHTPUSH_CODEC = "/vac/waku/lightpush/3.0.0";
 
-/** LightPush v3 status codes (19/WAKU2-LIGHTPUSH §Status codes). */
+/** LightPush v3 status codes (WAKU2-LIGHTPUSH v3 §Status codes; 505 NO_PEERS_TO_RELAY as nwaku and js-waku). */
 export const LIGHTPUSH_STATUS = {
   ok: 200,
   badRequest: 400,
@@ -16,7 +16,8 @@ export const LIGHTPUSH_STATUS = {
   invalidMessage: 420,
   unsupportedTopic: 421,
   internal: 500,
-  noPeers: 503,
+  unavailable: 503,
+  noPeers: 505,
 } as const;
 
 /** What the node did with a pushed message: relayed to how many peers, or why it refused. */

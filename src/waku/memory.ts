@@ -15,10 +15,21 @@ import {
 import type { StoreQuery } from "./store.ts";
 import { bucketTopic, DEFAULT_SHARDING, parseContentTopic, routeOf, type ShardingConfig } from "./topics.ts";
 
-/** Name of the store node in `partition` groups; the store reaches everyone unless it is named in a group. */
+/**
+ * Name of the store node in `partition` groups. The store archives every non-ephemeral message it can reach and
+ * reaches everyone unless it is named in a group.
+ *
+ * @example
+ * net.partition([["alice"], ["bob", MEMORY_STORE]]); // alice can neither publish nor query the store
+ */
 export const MEMORY_STORE = "store";
 
-/** Faults applied per (message, recipient); probabilities in [0, 1], delays in real milliseconds. */
+/**
+ * Faults, decided per (message, recipient) by the seeded PRNG; probabilities in [0, 1], delays in real ms.
+ *
+ * @example
+ * const faults: Partial<MemoryFaults> = { drop: 0.05, duplicate: 0.01, reorder: 0.1, delayMs: [0, 30] };
+ */
 export interface MemoryFaults {
   readonly drop: number;
   /** An extra copy is delivered. Real relays dedup by message id; this harness deliberately does not. */
@@ -30,7 +41,13 @@ export interface MemoryFaults {
   readonly storeLoss: number;
 }
 
-/** Counters over the network's life; one delivery is one message reaching one member. */
+/**
+ * Counters over the network's life. Per publish: `published`, `archived` (new in the store). Per recipient:
+ * `delivered` (duplicates included), `dropped`, `duplicated`, `reordered`, `partitioned`.
+ *
+ * @example
+ * expect(net.stats.dropped + net.stats.delivered).toBe(sent);
+ */
 export interface MemoryStats {
   published: number;
   delivered: number;
@@ -41,7 +58,13 @@ export interface MemoryStats {
   archived: number;
 }
 
-/** Options of a `MemoryNetwork`; `now` is the clock relays check timestamps against. */
+/**
+ * Options of a `MemoryNetwork`. `now` is only the clock timestamps are checked against (±20 s by default);
+ * delays always run on real timers.
+ *
+ * @example
+ * new MemoryNetwork({ seed: 42, now: () => fakeClock.ms, faults: { drop: 0.1 } });
+ */
 export interface MemoryNetworkOptions {
   readonly seed?: number;
   readonly faults?: Partial<MemoryFaults>;
@@ -58,7 +81,7 @@ interface Pending {
   readonly held: boolean;
 }
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+/** mulberry32, uniform in [0, 1). */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -163,7 +186,8 @@ export class MemoryNetwork {
   }
 
   /**
-   * Resolves once no delivery is queued or held, including those published by handlers meanwhile.
+   * Resolves once no delivery is queued or held. After the queue drains it waits one timer tick and looks again,
+   * so replies that handlers publish after brief async work are waited for too; longer work needs another settle.
    *
    * @example
    * await net.settle();
@@ -289,13 +313,7 @@ export class MemoryNetwork {
             (q.timeStart === undefined || m.timestamp >= q.timeStart) &&
             (q.timeEnd === undefined || m.timestamp <= q.timeEnd),
       )
-      .sort(([ka, a], [kb, b]) =>
-        a.message.timestamp === b.message.timestamp
-          ? ka.localeCompare(kb)
-          : a.message.timestamp < b.message.timestamp
-            ? -1
-            : 1,
-      )
+      .sort(([ka, a], [kb, b]) => Number(a.message.timestamp - b.message.timestamp) || ka.localeCompare(kb))
       .map(([, m]) => m);
     return q.forward === false ? found.reverse() : found;
   }
@@ -321,7 +339,12 @@ export class MemoryDelivery implements Delivery {
     this.pubsubTopic = network.pubsubTopic;
   }
 
-  /** Throws `NetworkError("unreachable")` when stopped, refused by relay checks, or reaching no member nor store. */
+  /**
+   * Hashes on the network's pubsub topic, then throws `NetworkError("unreachable")` when stopped, refused by the
+   * relay checks (size, timestamp skew, meta, content topic), or reaching neither a live member nor the store.
+   * Otherwise the store archives it (if reachable) and reachable subscribers get it later; `peers` counts
+   * reachable live members plus the store.
+   */
   async publish(message: WakuMessage): Promise<PublishReceipt> {
     return this.network.publishFrom(this, message);
   }

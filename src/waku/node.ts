@@ -144,6 +144,7 @@ export class WakuNode implements Delivery {
   readonly #publishWaitMs: number;
   readonly #storePeers: number;
   readonly #handlers = new Map<string, Set<MessageHandler>>();
+  #pruneTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(libp2p: Libp2p, options: WakuNodeOptions, archive: MessageArchive | undefined) {
     this.libp2p = libp2p;
@@ -220,7 +221,19 @@ export class WakuNode implements Delivery {
   async #start(peers: readonly string[]): Promise<void> {
     const shards = this.topics.map((t) => parsePubsubTopic(t)?.shard).filter((s) => s !== undefined);
     await serveMetadata(this.libp2p, this.sharding.cluster, shards);
-    if (this.archive) await serveStore(this.libp2p, this.archive);
+    const archive = this.archive;
+    if (archive) {
+      await serveStore(this.libp2p, archive);
+      // Age retention must run on a quiet node too, not only when inserts trigger it.
+      this.#pruneTimer = setInterval(() => {
+        try {
+          archive.prune();
+        } catch {
+          // Reported by the next query; pruning again later may succeed.
+        }
+      }, archive.pruneIntervalMs);
+      this.#pruneTimer.unref?.();
+    }
     await serveLightPush(this.libp2p, (topic, message, size) => this.#acceptPush(topic, message, size));
     await this.filter.start();
     await this.libp2p.start();
@@ -475,6 +488,7 @@ export class WakuNode implements Delivery {
   async stop(): Promise<void> {
     this.#keeper.stop();
     this.filter.stop();
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
     await this.libp2p.stop();
     this.archive?.close();
   }
