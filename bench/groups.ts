@@ -1,4 +1,5 @@
 /** @module The benchmark groups and what each measures; a group with nothing measurable yet says why. */
+import { measureP1 } from "./p1.ts";
 import { measureRatchet, measureWire } from "./sessions.ts";
 import { measureStorage } from "./storage.ts";
 
@@ -26,7 +27,7 @@ const none = async (): Promise<Figure[]> => [];
 export const GROUPS: Record<string, Group> = {
   ratchet: { run: measureRatchet },
   wire: { run: measureWire, pending: "wire.receipt comes with receipts (issue 6)" },
-  p1: { run: none, pending: "the relay network lands with issue 4" },
+  p1: { run: measureP1, pending: "receipts and repair traffic join the p1 traffic with issue 6" },
   e2e: { run: none, pending: "bots land with issue 5" },
   scale: { run: none, pending: "bots land with issue 5" },
   storage: { run: measureStorage },

@@ -172,13 +172,15 @@ export async function runP1(options: P1Options): Promise<P1Result> {
 }
 
 /**
- * The `p1` group: 20 nodes with wakubot's default relay parameters, 100 messages a second, median of 3 windows.
+ * The `p1` group: 20 nodes with wakubot's default relay parameters, 30 messages a second, median of 3 windows.
+ * All nodes share this process's 2 vCPUs: above ~50 msg/s they fall behind, queues grow and the byte counts
+ * mix in backlog, so the load stays low and the per-message cost is projected (docs/benchmarks.md).
  *
  * @example
  * for (const f of await measureP1()) console.log(f);
  */
 export async function measureP1(): Promise<Figure[]> {
-  const r = await runP1({ nodes: 20, ratePerS: 100, seconds: 8, rounds: 3, dials: 4, seed: 1 });
+  const r = await runP1({ nodes: 20, ratePerS: 30, seconds: 10, rounds: 3, dials: 4, seed: 1 });
   return [
     { bench: "p1.nodes", value: r.nodes, unit: "count" },
     { bench: "p1.bytes_per_node_per_msg", value: Math.round(r.bytesPerNodePerMsg), unit: "bytes" },
@@ -187,5 +189,6 @@ export async function measureP1(): Promise<Figure[]> {
     { bench: "p1.delivery_ratio", value: Number(r.deliveryRatio.toFixed(4)), unit: "ratio" },
     { bench: "p1.latency_p50_ms", value: Number(r.latencyP50Ms.toFixed(1)), unit: "ms" },
     { bench: "p1.latency_p99_ms", value: Number(r.latencyP99Ms.toFixed(1)), unit: "ms" },
+    { bench: "p1.publish_failures", value: r.publishFailures, unit: "count" },
   ];
 }

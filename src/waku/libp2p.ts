@@ -130,7 +130,10 @@ export async function createStack(options: StackOptions): Promise<Libp2p> {
     addresses: { listen: [...options.listen] },
     transports: [transport as ReturnType<typeof tcp>],
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
-    streamMuxers: [yamux(), mplex()],
+    // mplex first: 3–4 bytes of framing per relay message and no window updates, against yamux's 12-byte headers
+    // and window-update frames; that is 6–7% of P1's relay traffic (docs/network.md). yamux stays for peers
+    // that lack mplex.
+    streamMuxers: [mplex(), yamux()],
     connectionManager: { maxConnections: 200 },
     start: false,
     services: {
