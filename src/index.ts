@@ -11,7 +11,7 @@ export {
   x25519PublicFromIdentity,
   x25519SecretFromIdentity,
 } from "./account/identity.ts";
-export { DEFAULT_DATA_DIR, resolveDataDir, resolvePassphrase } from "./config.ts";
+export { DEFAULT_DATA_DIR, resolveDataDir, resolveNodeConfig, resolvePassphrase } from "./config.ts";
 export type { CryptoProvider } from "./crypto/provider.ts";
 export { defaultProvider, nativeProvider, nobleProvider } from "./crypto/providers.ts";
 export {
@@ -37,3 +37,30 @@ export {
   readAccountId,
 } from "./storage/data-dir.ts";
 export { changePassphrase } from "./storage/keyring.ts";
+export { DEFAULT_RETENTION, MessageArchive, type RetentionPolicy } from "./waku/archive.ts";
+export type { Delivery, DeliveryStatus, MessageHandler, PublishReceipt } from "./waku/delivery.ts";
+export { LightDelivery, type LightOptions } from "./waku/light.ts";
+export {
+  messageHash,
+  type RoutedMessage,
+  toWakuTimestamp,
+  type WakuMessage,
+} from "./waku/message.ts";
+export {
+  type GossipParameters,
+  type NodeStats,
+  WAKU_GOSSIP,
+  WAKUBOT_GOSSIP,
+  WakuNode,
+  type WakuNodeOptions,
+} from "./waku/node.ts";
+export type { StoreQuery } from "./waku/store.ts";
+export {
+  BUCKET_TOPICS,
+  bucketOfTag,
+  bucketTopic,
+  DEFAULT_SHARDING,
+  pubsubTopic,
+  routeOf,
+  type ShardingConfig,
+} from "./waku/topics.ts";
