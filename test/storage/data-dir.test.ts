@@ -59,6 +59,7 @@ describe("migrations", () => {
       "inbox",
       "kek",
       "keyring",
+      "node_key",
       "one_time_prekeys",
       "seen_ephemerals",
       "sessions",
