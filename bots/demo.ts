@@ -1,57 +1,109 @@
 /**
- * @module `npm run demo`: what wakubot can do so far, run for real through the `wakubot` CLI in a throwaway
- * data directory. Issue 5 replaces this with the echo bot and a scripted client on a loopback Waku network.
+ * @module `npm run demo`: a loopback Waku network in separate processes — a service node, the echo bot
+ * (`wakubot run bots/echo.ts`) and a scripted client (`wakubot send`) — exchanging messages with delivery receipts.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Subprocess } from "bun";
 
 const root = mkdtempSync(join(tmpdir(), "wakubot-demo-"));
-const data = join(root, "data");
 const cli = join(import.meta.dir, "../bin/wakubot");
+const env = { PATH: process.env.PATH ?? "", WAKUBOT_PASSPHRASE: "demo passphrase, not for real use" };
+const children: Subprocess[] = [];
 
-async function wakubot(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+function spawn(name: string, args: string[]): Subprocess<"ignore", "pipe", "pipe"> {
   process.stdout.write(`\n$ wakubot ${args.join(" ")}\n`);
-  const child = Bun.spawn([process.execPath, cli, "--data", data, ...args], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+  const child = Bun.spawn([process.execPath, cli, "--data", join(root, name), ...args], {
+    env,
+    stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  process.stdout.write(`${out + err}(exit ${code})\n`);
-  return { code, out };
+  children.push(child);
+  return child;
 }
 
-function expect(ok: boolean, what: string): void {
-  if (!ok) {
-    process.stderr.write(`demo failed: ${what}\n`);
-    process.exit(1);
+/** Reads JSON lines from a long-running child until `event` appears. */
+async function until(
+  child: Subprocess<"ignore", "pipe", "pipe">,
+  event: string,
+): Promise<Record<string, unknown>> {
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  try {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done)
+        throw new Error(`process ended before "${event}": ${await new Response(child.stderr).text()}`);
+      buffered += decoder.decode(chunk.value, { stream: true });
+      let newline = buffered.indexOf("\n");
+      while (newline >= 0) {
+        const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
+        buffered = buffered.slice(newline + 1);
+        if (line.event === event) return line;
+        if (line.event === "error") throw new Error(String(line.message));
+        newline = buffered.indexOf("\n");
+      }
+    }
+  } finally {
+    reader.releaseLock();
   }
 }
 
+let failed = false;
 try {
-  const init = await wakubot(["init"], { WAKUBOT_PASSPHRASE: "demo passphrase" });
-  expect(init.code === 0, "init");
-  const id = await wakubot(["--json", "id"], {});
-  expect(id.code === 0 && id.out.includes(init.out.trim()), "id prints the account created by init");
-  const again = await wakubot(["init"], { WAKUBOT_PASSPHRASE: "demo passphrase" });
-  expect(again.code === 2, "a second init is refused");
-  const wrong = await wakubot(["--json", "passphrase"], {
-    WAKUBOT_PASSPHRASE: "not it",
-    WAKUBOT_NEW_PASSPHRASE: "x",
-  });
-  expect(wrong.code === 2, "a wrong passphrase is refused");
-  const change = await wakubot(["passphrase"], {
-    WAKUBOT_PASSPHRASE: "demo passphrase",
-    WAKUBOT_NEW_PASSPHRASE: "a better passphrase",
-  });
-  expect(change.code === 0, "passphrase change");
-  process.stdout.write(`\ndata directory holds: ${readdirSync(data).join(", ")}\n`);
-  process.stdout.write("demo finished: account created, secrets sealed at rest, passphrase rotated.\n");
+  const node = spawn("node", ["--json", "node"]);
+  const ready = await until(node, "ready");
+  const nodeAddr = (ready.multiaddrs as string[])[0] as string;
+  process.stdout.write(`service node ${ready.peerId} on ${nodeAddr}\n`);
+
+  const bot = spawn("echo-bot", ["--json", "run", join(import.meta.dir, "echo.ts"), "--peer", nodeAddr]);
+  const botReady = await until(bot, "ready");
+  const invite = botReady.invite as string;
+  process.stdout.write(`echo bot ${botReady.account} is ready; invite:\n  ${invite}\n`);
+
+  let target = invite;
+  for (const text of ["hello, bot", "are you there?", "bye"]) {
+    const client = spawn("client", [
+      "--json",
+      "send",
+      target,
+      text,
+      "--peer",
+      nodeAddr,
+      "--wait-delivered",
+      "20",
+      "--wait-reply",
+      "20",
+    ]);
+    const [out, err, code] = await Promise.all([
+      new Response(client.stdout).text(),
+      new Response(client.stderr).text(),
+      client.exited,
+    ]);
+    for (const line of out.trim().split("\n")) {
+      const e = JSON.parse(line) as Record<string, string>;
+      if (e.event === "sent") {
+        process.stdout.write(`  → sent "${text}" in conversation ${e.conversation}\n`);
+        target = e.conversation as string;
+      } else if (e.event === "delivered") process.stdout.write("  ✓ delivered (receipt from the bot)\n");
+      else if (e.event === "reply") process.stdout.write(`  ← reply "${e.text}"\n`);
+      else process.stdout.write(`  ${line}\n`);
+    }
+    if (code !== 0) throw new Error(`client exited ${code}: ${err}`);
+    if (!out.includes('"event":"delivered"') || !out.includes(`"text":${JSON.stringify(text)}`)) {
+      throw new Error("the exchange is incomplete");
+    }
+  }
+  process.stdout.write("\ndemo complete: three messages delivered, receipted and echoed over Waku.\n");
+} catch (error) {
+  failed = true;
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
 } finally {
+  for (const child of children) child.kill("SIGTERM");
+  await Promise.all(children.map((c) => c.exited));
   rmSync(root, { recursive: true, force: true });
 }
+process.exit(failed ? 1 : 0);

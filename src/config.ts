@@ -1,6 +1,8 @@
 /** @module Where options come from when the caller does not pass them: CLI flags, then WAKUBOT_* environment. */
 import { readFileSync } from "node:fs";
+import { multiaddr } from "@multiformats/multiaddr";
 import { InputError, PassphraseError } from "./errors.ts";
+import { parsePeerAddress } from "./waku/peers.ts";
 
 /** Default data directory, relative to the working directory (docs/cli.md). */
 export const DEFAULT_DATA_DIR = "./wakubot-data";
@@ -112,6 +114,15 @@ export function resolveNodeConfig(flags: NodeFlags, env: WakubotEnv): NodeConfig
   const cluster = flags.cluster ?? env.WAKUBOT_CLUSTER;
   const shards = flags.shards ?? env.WAKUBOT_SHARDS;
   const light = flags.light ?? env.WAKUBOT_LIGHT === "1";
+  // Checked here so bad input fails before a data directory is created or opened.
+  for (const address of listen) {
+    try {
+      multiaddr(address);
+    } catch (cause) {
+      throw new InputError("invalid_argument", `not a listen multiaddr: ${address}`, { cause });
+    }
+  }
+  for (const peer of peers) parsePeerAddress(peer);
   if (light && peers.length === 0) {
     throw new InputError(
       "usage",

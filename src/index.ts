@@ -11,6 +11,22 @@ export {
   x25519PublicFromIdentity,
   x25519SecretFromIdentity,
 } from "./account/identity.ts";
+export { Bot, type BotEvents, createBot, type ReadyInfo } from "./bot/bot.ts";
+export type {
+  AwaitableStatus,
+  Context,
+  Conversation,
+  MessageHandle,
+  Middleware,
+  Sendable,
+  Sender,
+  SendOptions,
+  TextContext,
+  Unsupported,
+} from "./bot/context.ts";
+export type { MessageStatus } from "./bot/ledger.ts";
+export type { BotOptions } from "./bot/options.ts";
+export type { Priority } from "./bot/outbound.ts";
 export { DEFAULT_DATA_DIR, resolveDataDir, resolveNodeConfig, resolvePassphrase } from "./config.ts";
 export type { CryptoProvider } from "./crypto/provider.ts";
 export { defaultProvider, nativeProvider, nobleProvider } from "./crypto/providers.ts";
@@ -25,6 +41,7 @@ export {
   StorageError,
   WakubotError,
 } from "./errors.ts";
+export * from "./payloads/index.ts";
 export { type Invite, parseInviteLink } from "./protocol/invite.ts";
 export type { Frame } from "./protocol/wire.ts";
 export { type InviteOptions, type Received, SessionStore } from "./sessions/store.ts";

@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import pkg from "../../package.json" with { type: "json" };
 import { resolveDataDir, resolveNodeConfig, resolvePassphrase, type WakubotEnv } from "../config.ts";
 import { defaultProvider } from "../crypto/providers.ts";
-import { InputError, NetworkError, WakubotError } from "../errors.ts";
+import { InputError, WakubotError } from "../errors.ts";
 import { parseInviteLink } from "../protocol/invite.ts";
 import { SessionStore } from "../sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir, readAccountId, SECRETS_DB } from "../storage/data-dir.ts";
@@ -13,6 +13,7 @@ import { changePassphrase } from "../storage/keyring.ts";
 import { DEFAULT_RETENTION } from "../waku/archive.ts";
 import { WakuNode } from "../waku/node.ts";
 import { loadNodeKey } from "../waku/node-key.ts";
+import { type BotCommandFlags, chatCommand, runCommand, sendCommand } from "./bot-commands.ts";
 
 /** Where the CLI writes; injectable so tests can run it in-process. */
 export interface CliIo {
@@ -37,9 +38,14 @@ Commands:
   node [NODE OPTIONS] [--store-max-age DURATION] [--store-max-mb N]
                run a service node (relay + store + lightpush + filter), no bot; with
                --json the first line is the "ready" event
-  send TARGET TEXT
-               check TARGET (invite link or conversation id); sending itself needs the
-               Waku node, which lands with a later release
+  run FILE [NODE OPTIONS]
+               run the bot program FILE (a module using createBot); with --json the first
+               line is the "ready" event with the bot's invite; SIGINT/SIGTERM stop it
+  send TARGET TEXT [NODE OPTIONS] [--wait-delivered SECONDS] [--wait-reply SECONDS]
+               send TEXT to TARGET (invite link or conversation id); optionally wait for
+               the delivery receipt and/or the first reply
+  chat TARGET [NODE OPTIONS]
+               interactive chat: stdin lines are sent, the peer's texts printed
   help         show this text
 
 NODE OPTIONS:
@@ -77,6 +83,8 @@ const OPTIONS = {
   light: { type: "boolean" },
   "store-max-age": { type: "string" },
   "store-max-mb": { type: "string" },
+  "wait-delivered": { type: "string" },
+  "wait-reply": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -89,7 +97,9 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   id: [],
   passphrase: ["new-passphrase-file"],
   invite: ["single-use", "expires", "hint", "name"],
-  send: [],
+  send: ["listen", "peer", "cluster", "shards", "light", "wait-delivered", "wait-reply"],
+  run: ["listen", "peer", "cluster", "shards", "light"],
+  chat: ["listen", "peer", "cluster", "shards", "light"],
   node: ["listen", "peer", "cluster", "shards", "light", "store-max-age", "store-max-mb"],
   help: [],
 };
@@ -129,12 +139,28 @@ function parse(argv: readonly string[]): { values: Parsed; command: string; rest
       throw new InputError("usage", `option --${key} does not apply to \`wakubot ${command}\``);
     }
   }
-  const arity = command === "send" ? 2 : 0;
+  const operands: Record<string, string> = { send: "TARGET and TEXT", run: "FILE", chat: "TARGET" };
+  const arity = command === "send" ? 2 : command === "run" || command === "chat" ? 1 : 0;
   if (rest.length > arity) {
     throw new InputError("usage", `unexpected argument "${rest[arity]}" to \`wakubot ${command}\``);
   }
-  if (rest.length < arity) throw new InputError("usage", `\`wakubot ${command}\` takes TARGET and TEXT`);
+  if (rest.length < arity) throw new InputError("usage", `\`wakubot ${command}\` takes ${operands[command]}`);
   return { values: parsed.values, command, rest };
+}
+
+function botFlags(values: Parsed, dataDir: string): BotCommandFlags {
+  return {
+    data: dataDir,
+    json: values.json ?? false,
+    passphraseFile: values["passphrase-file"],
+    listen: values.listen,
+    peer: values.peer,
+    cluster: values.cluster,
+    shards: values.shards,
+    light: values.light,
+    waitDelivered: values["wait-delivered"],
+    waitReply: values["wait-reply"],
+  };
 }
 
 function untilSignal(): Promise<void> {
@@ -159,6 +185,8 @@ async function runNode(values: Parsed, dataDir: string, out: Output, io: CliIo):
   if (maxMb !== undefined && !/^\d+$/.test(maxMb)) {
     throw new InputError("invalid_argument", `--store-max-mb must be a whole number, not "${maxMb}"`);
   }
+  // Listen for signals before anything is printed: a supervisor may send SIGTERM as soon as it reads `ready`.
+  const stopped = io.stopped ?? untilSignal();
   const dir = openOrCreate(dataDir, resolvePassphrase(values["passphrase-file"], io.env));
   let node: WakuNode | undefined;
   try {
@@ -185,7 +213,7 @@ async function runNode(values: Parsed, dataDir: string, out: Output, io: CliIo):
       },
       [`wakubot node ${node.peerId}`, ...node.multiaddrs.map((a) => `  listening on ${a}`)].join("\n"),
     );
-    await (io.stopped ?? untilSignal());
+    await stopped;
   } finally {
     await node?.stop();
     dir.close();
@@ -254,10 +282,21 @@ async function dispatch(
       const [target = "", text = ""] = rest;
       parseTarget(target);
       if (text.length === 0) throw new InputError("invalid_argument", "TEXT is empty");
-      throw new NetworkError(
-        "unreachable",
-        "sending needs the embedded Waku node, which this build does not have yet (docs/cli.md)",
-      );
+      await sendCommand(botFlags(values, dataDir), target, text, (f, h) => out.event(f, h), env);
+      return;
+    }
+    case "chat": {
+      const [target = ""] = rest;
+      parseTarget(target);
+      await chatCommand(botFlags(values, dataDir), target, (f, h) => out.event(f, h), env, process.stdin);
+      return;
+    }
+    case "run": {
+      const [file = ""] = rest;
+      if (!existsSync(file)) throw new InputError("invalid_argument", `no bot program at ${file}`);
+      await runCommand(botFlags(values, dataDir), file, io.stopped ?? untilSignal());
+      out.event({ event: "stopped" }, "stopped");
+      return;
     }
   }
 }

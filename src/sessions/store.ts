@@ -196,7 +196,7 @@ export class SessionStore {
   startConversation(
     link: string,
     frame: Frame,
-  ): { conversationId: string; messageId: string; payload: Uint8Array } {
+  ): { conversationId: string; messageId: string; payload: Uint8Array; tag: Uint8Array } {
     const now = this.clock();
     const invite = parseInviteLink(this.provider, link, Math.floor(now / 1000));
     const state = initiateSession(
@@ -224,8 +224,51 @@ export class SessionStore {
    * @example
    * const { payload } = store.send(conversationId, textFrame("hi"));
    */
-  send(conversationId: string, frame: Frame): { messageId: string; payload: Uint8Array } {
+  send(conversationId: string, frame: Frame): { messageId: string; payload: Uint8Array; tag: Uint8Array } {
     return this.#send(conversationId, frame, this.#loadState(conversationId), undefined);
+  }
+
+  /**
+   * The peer hints an invite link carries (NET4), after checking the link.
+   *
+   * @example
+   * for (const hint of store.inviteHints(link)) node.addPeer(hint);
+   */
+  inviteHints(link: string): readonly string[] {
+    return parseInviteLink(this.provider, link, Math.floor(this.clock() / 1000)).hints;
+  }
+
+  /**
+   * Starts a conversation from an invite link without sending anything yet: the X3DH material rides on every
+   * message until the peer first answers, so the first `send` can come any time later.
+   *
+   * @example
+   * const id = store.connect(link);
+   * store.send(id, textFrame("hello"));
+   */
+  connect(link: string): string {
+    const now = this.clock();
+    const invite = parseInviteLink(this.provider, link, Math.floor(now / 1000));
+    const state = initiateSession(
+      this.provider,
+      { publicKey: this.dir.identityPublicKey, seed: this.dir.identitySecretKey() },
+      invite,
+    );
+    const conversationId = `c${base64urlnopad.encode(this.provider.random(12))}`;
+    this.dir.secrets.transaction((tx) => this.#writeState(tx, conversationId, state));
+    this.dir.messages
+      .insert(m.conversations)
+      .values({
+        id: conversationId,
+        peerAccountId: accountIdFromPublicKey(invite.identityKey),
+        peerIdentityKey: Buffer.from(invite.identityKey),
+        label: invite.name ?? null,
+        state: "handshake",
+        createdAt: now,
+        updatedAt: now,
+      })
+      .run();
+    return conversationId;
   }
 
   /** State first (no key is ever reused), then the conversation row of a new conversation and the message. */
@@ -234,7 +277,7 @@ export class SessionStore {
     frame: Frame,
     state: RatchetState,
     newConversation: typeof m.conversations.$inferInsert | undefined,
-  ): { messageId: string; payload: Uint8Array } {
+  ): { messageId: string; payload: Uint8Array; tag: Uint8Array } {
     const sealed = sealFrame(state, frame, {
       provider: this.provider,
       now: this.clock(),
@@ -257,7 +300,7 @@ export class SessionStore {
         })
         .run();
     });
-    return { messageId, payload: sealed.payload };
+    return { messageId, payload: sealed.payload, tag: sealed.tag };
   }
 
   /**

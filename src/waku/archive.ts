@@ -1,5 +1,6 @@
 /** @module The Store archive: every relayed message a full node keeps for offline peers, with retention and cursor pagination (NET2, 13/WAKU2-STORE). */
 import type { Database } from "bun:sqlite";
+import { chmodSync } from "node:fs";
 import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
 import { InputError } from "../errors.ts";
@@ -85,6 +86,8 @@ export class MessageArchive {
   static open(path: string, retention: RetentionPolicy = DEFAULT_RETENTION, now: () => number = Date.now) {
     const sqlite = openSqlite(path, { create: true, synchronous: "NORMAL" });
     try {
+      // Like the other databases: private to the user, though it holds only what every relay saw.
+      chmodSync(path, 0o600);
       return new MessageArchive(sqlite, retention, now);
     } catch (error) {
       sqlite.close(true);

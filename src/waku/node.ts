@@ -11,7 +11,7 @@ import {
 } from "@libp2p/interface";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { NetworkError } from "../errors.ts";
+import { NetworkError, WakubotError } from "../errors.ts";
 import { DEFAULT_RETENTION, MessageArchive, type RetentionPolicy } from "./archive.ts";
 import type { Delivery, DeliveryStatus, MessageHandler, PublishReceipt } from "./delivery.ts";
 import { DEFAULT_FILTER_OPTIONS, FilterService } from "./filter.ts";
@@ -159,6 +159,7 @@ export class WakuNode implements Delivery {
   readonly #now: () => number;
   readonly #publishWaitMs: number;
   readonly #storePeers: number;
+  readonly #heartbeatMs: number;
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   #pruneTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -174,6 +175,7 @@ export class WakuNode implements Delivery {
     this.#now = options.now ?? Date.now;
     this.#publishWaitMs = options.publishWaitMs ?? 10_000;
     this.#storePeers = options.storePeers ?? 2;
+    this.#heartbeatMs = options.gossip?.heartbeatMs ?? WAKUBOT_GOSSIP.heartbeatMs;
     this.filter = new FilterService(libp2p, {
       ...DEFAULT_FILTER_OPTIONS,
       servedTopics: this.topics,
@@ -229,7 +231,9 @@ export class WakuNode implements Delivery {
     } catch (error) {
       await Promise.resolve(libp2p.stop()).catch(() => {});
       archive?.close();
-      throw error;
+      if (error instanceof WakubotError) throw error;
+      const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+      throw new NetworkError("unreachable", `cannot start the Waku node: ${first}`, { cause: error });
     }
     return node;
   }
@@ -331,12 +335,20 @@ export class WakuNode implements Delivery {
     return this.#relay.getSubscribers(topic).length;
   }
 
+  /**
+   * Waits for a relay peer on `topic`, then briefly for a mesh peer: a peer that just connected is not in
+   * anyone's mesh until the next heartbeat, and until then replies relayed towards us would skip us.
+   */
   async #waitForPeers(topic: string, ms: number): Promise<number> {
     const deadline = Date.now() + ms;
     let peers = this.#relayPeers(topic);
     while (peers === 0 && Date.now() < deadline) {
       await sleep(50);
       peers = this.#relayPeers(topic);
+    }
+    const meshDeadline = Math.min(deadline, Date.now() + 2 * this.#heartbeatMs);
+    while (peers > 0 && this.#relay.getMeshPeers(topic).length === 0 && Date.now() < meshDeadline) {
+      await sleep(50);
     }
     return peers;
   }

@@ -21,6 +21,12 @@ const PEER_ID = /^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/;
 /** Per test: a node start costs one 64 MiB Argon2id derivation plus libp2p start-up. */
 const SLOW = 20_000;
 const FAST_BACKOFF = { minDelayMs: 100, maxDelayMs: 500, random: () => 0.5 };
+/**
+ * runNode installs its SIGINT/SIGTERM handlers only after printing the ready line, and Bun needs a moment to
+ * install them, so a SIGTERM sent the instant `ready` is read may still kill the process (exit 143, no `stopped`).
+ * Until that is fixed, tests wait this long after the first line before signalling.
+ */
+const SIGNAL_GRACE_MS = 250;
 
 // Data directories live for the whole file (a node outlives single tests), so not test/support/tmp.ts.
 const root = mkdtempSync(join(tmpdir(), "wakubot-node-cli-"));
@@ -60,7 +66,7 @@ interface Running {
   readonly first: Promise<string>;
   /** Resolves when the process has exited and both streams are drained. */
   readonly done: Promise<{ code: number; stdout: string[]; stderr: string }>;
-  /** SIGTERM, then the drained result. */
+  /** SIGTERM (no sooner than SIGNAL_GRACE_MS after the first line), then the drained result. */
   stop(): Promise<{ code: number; stdout: string[]; stderr: string }>;
 }
 
@@ -75,6 +81,7 @@ function start(args: readonly string[], env: Record<string, string> = {}, timeou
   });
   children.add(proc);
   const lines: string[] = [];
+  let firstAt = 0;
   let gotFirst: (line: string) => void = () => {};
   let noFirst: (error: Error) => void = () => {};
   const first = new Promise<string>((res, rej) => {
@@ -93,7 +100,10 @@ function start(args: readonly string[], env: Record<string, string> = {}, timeou
         buffered = buffered.slice(newline + 1);
         if (line.length > 0) {
           lines.push(line);
-          if (lines.length === 1) gotFirst(line);
+          if (lines.length === 1) {
+            firstAt = Date.now();
+            gotFirst(line);
+          }
         }
         newline = buffered.indexOf("\n");
       }
@@ -113,7 +123,8 @@ function start(args: readonly string[], env: Record<string, string> = {}, timeou
     lines,
     first,
     done,
-    stop() {
+    async stop() {
+      if (firstAt > 0) await Bun.sleep(Math.max(0, firstAt + SIGNAL_GRACE_MS - Date.now()));
       proc.kill("SIGTERM");
       return done;
     },
@@ -126,7 +137,8 @@ async function startNode(
   args: readonly string[] = [],
   env: Record<string, string> = { WAKUBOT_PASSPHRASE: PASSPHRASE },
 ): Promise<{ node: Running; ready: Ready }> {
-  const node = start(["--json", "--data", data, "node", ...args], env);
+  const json = env.WAKUBOT_JSON === "1" ? [] : ["--json"];
+  const node = start([...json, "--data", data, "node", ...args], env);
   const line = await node.first;
   const ready = JSON.parse(line) as Ready;
   if (ready.event !== "ready") throw new Error(`first line is not ready: ${line}`);
@@ -236,9 +248,17 @@ describe("wakubot node", () => {
       expect(b.ready.account).not.toBe(a.ready.account);
 
       const sharding = { cluster: 7, shards: 3 };
-      const x = await WakuNode.start({ sharding, peers: [b.ready.multiaddrs[0] as string], backoff: FAST_BACKOFF });
+      const x = await WakuNode.start({
+        sharding,
+        peers: [b.ready.multiaddrs[0] as string],
+        backoff: FAST_BACKOFF,
+      });
       locals.add(x);
-      const y = await WakuNode.start({ sharding, peers: [a.ready.multiaddrs[0] as string], backoff: FAST_BACKOFF });
+      const y = await WakuNode.start({
+        sharding,
+        peers: [a.ready.multiaddrs[0] as string],
+        backoff: FAST_BACKOFF,
+      });
       locals.add(y);
       await until(() => x.meshPeers() > 0 && y.meshPeers() > 0, "X and Y to graft their relay meshes");
 
@@ -274,7 +294,10 @@ describe("wakubot node", () => {
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(a.node.proc.signalCode).toBeNull();
-      expect(result.stdout.map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(["ready", "stopped"]);
+      expect(result.stdout.map((l) => (JSON.parse(l) as { event: string }).event)).toEqual([
+        "ready",
+        "stopped",
+      ]);
       expect(JSON.parse(result.stdout[1] as string)).toEqual({ event: "stopped" });
       expect(readdirSync(dataA).sort()).toEqual(["messages.db", "secrets.db", "store.db"]);
 
@@ -287,7 +310,9 @@ describe("wakubot node", () => {
       const human = await again.stop();
       expect(human.code).toBe(0);
       expect(human.stderr).toBe("");
-      expect(human.stdout[1]).toMatch(new RegExp(`^  listening on /ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${a.ready.peerId}$`));
+      expect(human.stdout[1]).toMatch(
+        new RegExp(`^  listening on /ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${a.ready.peerId}$`),
+      );
       expect(human.stdout.at(-1)).toBe("stopped");
 
       const id = await run(["--json", "--data", dataA, "id"]);
@@ -313,8 +338,10 @@ describe("wakubot node", () => {
     async () => {
       const z = await WakuNode.start({ sharding: { cluster: 9, shards: 2 } });
       locals.add(z);
+      // No --json either: WAKUBOT_JSON=1 stands in for it.
       const c = await startNode(dataPath(), [], {
         WAKUBOT_PASSPHRASE: PASSPHRASE,
+        WAKUBOT_JSON: "1",
         WAKUBOT_LISTEN: "/ip4/127.0.0.2/tcp/0, /ip4/127.0.0.3/tcp/0",
         WAKUBOT_PEERS: z.multiaddrs[0] as string,
         WAKUBOT_CLUSTER: "9",
@@ -327,25 +354,15 @@ describe("wakubot node", () => {
       // The node dialed the peer named only in WAKUBOT_PEERS.
       await until(() => connectedTo(z).includes(c.ready.peerId), "the node to dial WAKUBOT_PEERS");
 
-      // WAKUBOT_JSON=1 without --json.
       const stopped = await c.node.stop();
       expect(stopped.code).toBe(0);
-      expect(stopped.stdout.at(-1)).toBe('{"event":"stopped"}');
-
-      const viaJsonEnv = start(["--data", dataPath(), "node"], {
-        WAKUBOT_PASSPHRASE: PASSPHRASE,
-        WAKUBOT_JSON: "1",
-      });
-      const ready = JSON.parse(await viaJsonEnv.first) as Ready;
-      expectReadyShape(ready);
-      expect(ready.pubsubTopics).toEqual(topics(1, 8));
-      expect((await viaJsonEnv.stop()).code).toBe(0);
+      expect(stopped.stdout).toEqual([JSON.stringify(c.ready), '{"event":"stopped"}']);
     },
     SLOW,
   );
 });
 
-describe("wakubot node: bad input exits 2 before anything starts", () => {
+describe.concurrent("wakubot node: bad input exits 2 before anything starts", () => {
   const fakePeer = "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWQuWgGrqgA7aVDXuidV1n9QgPijpe4DfXghA8w5AcQu7C";
   const cases: [string, string[], Record<string, string>, string][] = [
     ["--light (a service node serves others)", ["--light", "--peer", fakePeer], {}, "usage"],
@@ -380,14 +397,21 @@ describe("wakubot node: bad input exits 2 before anything starts", () => {
         WAKUBOT_PASSPHRASE: PASSPHRASE,
       });
       expect(expectError(result, 2, "invalid_argument")).toContain("/ip4/127.0.0.1/tcp/1");
-      // Not asserted: whether the data directory was left alone (today it is created first; see the report).
+      // Not asserted: that the data directory is left alone. Today the account and store.db are created before
+      // the peer address is checked (WakuNode.start validates it, after implied init).
     },
     SLOW,
   );
 
-  test("valid store retention flags are accepted", async () => {
-    const { node, ready } = await startNode(dataPath(), ["--store-max-age", "2h", "--store-max-mb", "1"]);
-    expectReadyShape(ready);
-    expect((await node.stop()).code).toBe(0);
-  }, SLOW);
+  test(
+    "valid store retention flags are accepted; without NODE OPTIONS the node serves cluster 1, shards 0..7",
+    async () => {
+      const { node, ready } = await startNode(dataPath(), ["--store-max-age", "2h", "--store-max-mb", "1"]);
+      expectReadyShape(ready);
+      expect(ready.multiaddrs).toHaveLength(1);
+      expect(ready.pubsubTopics).toEqual(topics(1, 8));
+      expect((await node.stop()).code).toBe(0);
+    },
+    SLOW,
+  );
 });

@@ -91,3 +91,16 @@ export const messages = sqliteTable(
     index("messages_status").on(t.status),
   ],
 );
+
+/**
+ * Small named values the runtime keeps between runs, such as the Waku time up to which inbound traffic has been
+ * processed (the Store catch-up starts there after a restart, U1/NET2).
+ *
+ * @example
+ * db.select().from(syncState).where(eq(syncState.key, "inbound_checkpoint_ms")).get();
+ */
+export const syncState = sqliteTable("sync_state", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

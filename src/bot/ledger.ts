@@ -1,0 +1,174 @@
+/** @module What the bot runtime reads and writes in messages.db besides the session layer: message status, unhandled inbound messages, the Store catch-up checkpoint. */
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { DataDir } from "../storage/data-dir.ts";
+import * as m from "../storage/schema/messages.ts";
+import { storageErrorFrom } from "../storage/sqlite.ts";
+
+/** Outbound and inbound message statuses (docs/ARCHITECTURE.md). */
+export type MessageStatus = (typeof m.MESSAGE_STATUSES)[number];
+
+/** A conversation row as the runtime needs it. */
+export interface ConversationRow {
+  readonly id: string;
+  readonly peerAccountId: string | null;
+  readonly label: string | null;
+  readonly state: (typeof m.CONVERSATION_STATES)[number];
+}
+
+const CHECKPOINT = "inbound_checkpoint_ms";
+
+/**
+ * The runtime's view of messages.db.
+ *
+ * @example
+ * const ledger = new Ledger(dir);
+ * ledger.setStatus(messageId, "sent");
+ */
+export class Ledger {
+  readonly #db: DataDir["messages"];
+
+  constructor(dir: DataDir) {
+    this.#db = dir.messages;
+  }
+
+  #run<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw storageErrorFrom(error, "messages.db");
+    }
+  }
+
+  /**
+   * Moves a message to `status`, stamping the matching time column.
+   *
+   * @example
+   * ledger.setStatus(id, "failed", "no relay peer");
+   */
+  setStatus(messageId: string, status: MessageStatus, error?: string): void {
+    const now = Date.now();
+    const set: Partial<typeof m.messages.$inferInsert> = { status, error: error ?? null };
+    if (status === "sent") set.sentAt = now;
+    if (status === "delivered") set.deliveredAt = now;
+    this.#run(() => this.#db.update(m.messages).set(set).where(eq(m.messages.id, messageId)).run());
+  }
+
+  /** Current status of a message, or undefined when unknown. */
+  status(messageId: string): MessageStatus | undefined {
+    return this.#run(
+      () =>
+        this.#db
+          .select({ status: m.messages.status })
+          .from(m.messages)
+          .where(eq(m.messages.id, messageId))
+          .get()?.status,
+    );
+  }
+
+  /**
+   * Marks outbound messages of a conversation delivered, given the ids the peer's receipt names (tag hex);
+   * returns the local message ids that changed.
+   *
+   * @example
+   * const changed = ledger.markDelivered(conversationId, ["0a1b2c3d4e5f6071"]);
+   */
+  markDelivered(conversationId: string, tagIds: readonly string[]): string[] {
+    if (tagIds.length === 0) return [];
+    const ids = tagIds.map((t) => `${conversationId}:${t}`);
+    return this.#run(() =>
+      this.#db
+        .update(m.messages)
+        .set({ status: "delivered", deliveredAt: Date.now() })
+        .where(
+          and(
+            inArray(m.messages.id, ids),
+            eq(m.messages.direction, "out"),
+            inArray(m.messages.status, ["queued", "sent"]),
+          ),
+        )
+        .returning({ id: m.messages.id })
+        .all()
+        .map((r) => r.id),
+    );
+  }
+
+  /**
+   * Inbound messages committed but not yet handled (a crash came between commit and handler), oldest first.
+   *
+   * @example
+   * for (const row of ledger.unhandled()) dispatch(row);
+   */
+  unhandled(): (typeof m.messages.$inferSelect)[] {
+    return this.#run(() =>
+      this.#db
+        .select()
+        .from(m.messages)
+        .where(and(eq(m.messages.direction, "in"), eq(m.messages.status, "received")))
+        .orderBy(m.messages.createdAt)
+        .all(),
+    );
+  }
+
+  /** One conversation, or undefined. */
+  conversation(id: string): ConversationRow | undefined {
+    return this.#run(() =>
+      this.#db
+        .select({
+          id: m.conversations.id,
+          peerAccountId: m.conversations.peerAccountId,
+          label: m.conversations.label,
+          state: m.conversations.state,
+        })
+        .from(m.conversations)
+        .where(eq(m.conversations.id, id))
+        .get(),
+    );
+  }
+
+  /** Writes a conversation's lifecycle state (from its actor). */
+  setConversationState(id: string, state: (typeof m.CONVERSATION_STATES)[number]): void {
+    this.#run(() =>
+      this.#db
+        .update(m.conversations)
+        .set({ state, updatedAt: Date.now() })
+        .where(eq(m.conversations.id, id))
+        .run(),
+    );
+  }
+
+  /** Number of conversations. */
+  conversationCount(): number {
+    return this.#run(() => this.#db.select({ n: sql<number>`count(*)` }).from(m.conversations).get()?.n ?? 0);
+  }
+
+  /**
+   * Waku time (ms) up to which inbound traffic was processed; the Store catch-up after a restart starts a little
+   * before it.
+   *
+   * @example
+   * const since = ledger.checkpoint() ?? Date.now() - 86_400_000;
+   */
+  checkpoint(): number | undefined {
+    const row = this.#run(() =>
+      this.#db.select().from(m.syncState).where(eq(m.syncState.key, CHECKPOINT)).get(),
+    );
+    return row ? Number(row.value) : undefined;
+  }
+
+  /** Raises the checkpoint (never lowers it). */
+  advanceCheckpoint(ms: number): void {
+    const current = this.checkpoint();
+    if (current !== undefined && current >= ms) return;
+    const now = Date.now();
+    this.#run(() =>
+      this.#db
+        .insert(m.syncState)
+        .values({ key: CHECKPOINT, value: String(Math.trunc(ms)), updatedAt: now })
+        .onConflictDoUpdate({
+          target: m.syncState.key,
+          set: { value: String(Math.trunc(ms)), updatedAt: now },
+        })
+        .run(),
+    );
+  }
+}

@@ -1,0 +1,80 @@
+/** @module Bot options and their defaults from the `WAKUBOT_*` environment, which is how `wakubot run` passes its flags to `createBot()` (docs/cli.md). */
+import { resolveDataDir, resolveNodeConfig, resolvePassphrase, type WakubotEnv } from "../config.ts";
+import type { CryptoProvider } from "../crypto/provider.ts";
+import type { KdfCost } from "../storage/keyring.ts";
+import type { Delivery } from "../waku/delivery.ts";
+
+/** Everything `createBot` accepts; every field is optional. */
+export interface BotOptions {
+  /** Data directory (`WAKUBOT_DATA`, default ./wakubot-data); the account is created on first use. */
+  readonly data?: string;
+  /** Passphrase of secrets.db (`WAKUBOT_PASSPHRASE` or `WAKUBOT_PASSPHRASE_FILE`). */
+  readonly passphrase?: string;
+  /** Listen multiaddrs of the embedded full node (`WAKUBOT_LISTEN`). */
+  readonly listen?: readonly string[];
+  /** Static/bootstrap peers (`WAKUBOT_PEERS`). */
+  readonly peers?: readonly string[];
+  readonly cluster?: number;
+  readonly shards?: number;
+  /** Light client through `peers` instead of a full relay node (`WAKUBOT_LIGHT=1`). */
+  readonly light?: boolean;
+  /** JSON event lines on stdout (`WAKUBOT_JSON=1`). */
+  readonly json?: boolean;
+  /** Use this delivery instead of starting a Waku node (tests: `MemoryNetwork.join()`). */
+  readonly delivery?: Delivery;
+  /** How far back the Store catch-up reaches when there is no checkpoint yet; default 24 h. */
+  readonly catchUpMs?: number;
+  /** Where JSON events and human status lines go; default stdout. */
+  readonly output?: (line: string) => void;
+  readonly provider?: CryptoProvider;
+  /** Argon2id cost for a new account (tests use a cheap one). */
+  readonly kdf?: KdfCost;
+  /** Idle time after which a conversation's actor leaves memory; default 60 s. */
+  readonly idleMs?: number;
+}
+
+/** Options after defaults. */
+export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers"> {
+  readonly data: string;
+  readonly passphrase: string;
+  readonly listen: readonly string[];
+  readonly peers: readonly string[];
+  readonly cluster: number;
+  readonly shards: number;
+  readonly light: boolean;
+  readonly json: boolean;
+  readonly catchUpMs: number;
+  readonly output: (line: string) => void;
+}
+
+/**
+ * Fills in `options` from the environment; explicit options win.
+ *
+ * @example
+ * resolveBotOptions({}, process.env).data; // "./wakubot-data"
+ */
+export function resolveBotOptions(options: BotOptions, env: WakubotEnv): ResolvedBotOptions {
+  const node = resolveNodeConfig(
+    {
+      listen: options.listen,
+      peer: options.peers,
+      cluster: options.cluster === undefined ? undefined : String(options.cluster),
+      shards: options.shards === undefined ? undefined : String(options.shards),
+      light: options.light,
+    },
+    options.delivery ? { ...env, WAKUBOT_LIGHT: undefined } : env,
+  );
+  return {
+    ...options,
+    data: resolveDataDir(options.data, env),
+    passphrase: options.passphrase ?? resolvePassphrase(undefined, env),
+    listen: node.listen,
+    peers: node.peers,
+    cluster: node.cluster,
+    shards: node.shards,
+    light: node.light,
+    json: options.json ?? env.WAKUBOT_JSON === "1",
+    catchUpMs: options.catchUpMs ?? 24 * 3600_000,
+    output: options.output ?? ((line) => process.stdout.write(`${line}\n`)),
+  };
+}
