@@ -222,7 +222,15 @@ export class Bot {
       typeof a === "string"
         ? this.#send(id, { type: textType as PayloadType<unknown>, value: a }, b as SendOptions | undefined)
         : this.#send(id, { type: a, value: b }, c);
-    return { id, peer, label: row.label ?? undefined, send } as Conversation;
+    const ledger = this.#ledger;
+    return {
+      id,
+      peer,
+      label: row.label ?? undefined,
+      send,
+      state: () => ledger.appState(id),
+      setState: (value: unknown) => ledger.setAppState(id, value),
+    } as Conversation;
   }
 
   async #send(conversationId: string, what: Exclude<Sendable, string>, options?: SendOptions) {
@@ -305,6 +313,7 @@ export class Bot {
       };
       this.#dispatch(row.conversationId, row.id, frame, row.receivedAt ?? row.createdAt);
     }
+    await this.#awaitNetwork(delivery);
     await this.#catchUp(delivery);
     runningBots.add(this);
     const ready: ReadyInfo = {
@@ -332,6 +341,21 @@ export class Bot {
       privateKey,
       store: { path: join(o.data, "store.db") },
     });
+  }
+
+  /**
+   * Waits (bounded) until live traffic can reach us: a relay peer only forwards to its mesh, which includes us one
+   * heartbeat after we connect, and a light client needs a confirmed Filter subscription. The Store catch-up runs
+   * after this, so whatever arrived before it is fetched from the Store instead of being missed.
+   */
+  async #awaitNetwork(delivery: Delivery): Promise<void> {
+    if (this.#options.peers.length === 0) return;
+    const deadline = Date.now() + 5000;
+    if (delivery instanceof WakuNode) {
+      while (delivery.meshPeers() === 0 && Date.now() < deadline) await Bun.sleep(50);
+    } else if (delivery instanceof LightDelivery) {
+      await delivery.ready(5000).catch(() => {});
+    }
   }
 
   async #catchUp(delivery: Delivery): Promise<void> {

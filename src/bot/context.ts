@@ -112,6 +112,10 @@ export interface Conversation {
   readonly peer: Sender;
   /** The name the invite carried, if any. */
   readonly label: string | undefined;
+  /** This conversation's application state (JSON, kept in messages.db across restarts), if set. */
+  state<S>(): S | undefined;
+  /** Replaces the application state; `undefined` clears it. */
+  setState<S>(value: S | undefined): void;
   /** Sends a text or a typed payload: `send("hi")`, `send(myType, value)`. */
   send(text: string, options?: SendOptions): Promise<MessageHandle>;
   send<T>(type: PayloadType<T>, value: T, options?: SendOptions): Promise<MessageHandle>;

@@ -136,6 +136,53 @@ export class Ledger {
     );
   }
 
+  /**
+   * A conversation's application state, or undefined if none was set.
+   *
+   * @example
+   * const cart = ledger.appState<Cart>(id) ?? { lines: {} };
+   */
+  appState<T>(conversationId: string): T | undefined {
+    const row = this.#run(() =>
+      this.#db
+        .select({ value: m.conversationState.value })
+        .from(m.conversationState)
+        .where(eq(m.conversationState.conversationId, conversationId))
+        .get(),
+    );
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /**
+   * Replaces a conversation's application state (JSON-serialisable), or clears it with undefined.
+   *
+   * @example
+   * ledger.setAppState(id, { lines: { apple: 2 } });
+   */
+  setAppState(conversationId: string, value: unknown): void {
+    if (value === undefined) {
+      this.#run(() =>
+        this.#db
+          .delete(m.conversationState)
+          .where(eq(m.conversationState.conversationId, conversationId))
+          .run(),
+      );
+      return;
+    }
+    const json = JSON.stringify(value);
+    const now = Date.now();
+    this.#run(() =>
+      this.#db
+        .insert(m.conversationState)
+        .values({ conversationId, value: json, updatedAt: now })
+        .onConflictDoUpdate({
+          target: m.conversationState.conversationId,
+          set: { value: json, updatedAt: now },
+        })
+        .run(),
+    );
+  }
+
   /** Number of conversations. */
   conversationCount(): number {
     return this.#run(() => this.#db.select({ n: sql<number>`count(*)` }).from(m.conversations).get()?.n ?? 0);

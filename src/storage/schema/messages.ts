@@ -104,3 +104,17 @@ export const syncState = sqliteTable("sync_state", {
   value: text("value").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * Application state a bot keeps per conversation (`conversation.setState()`), as JSON.
+ *
+ * @example
+ * db.select().from(conversationState).where(eq(conversationState.conversationId, id)).get();
+ */
+export const conversationState = sqliteTable("conversation_state", {
+  conversationId: text("conversation_id")
+    .primaryKey()
+    .references(() => conversations.id, { onDelete: "cascade" }),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
