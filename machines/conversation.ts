@@ -162,8 +162,11 @@ function initialContext(input: ConversationInput): ConversationContext {
     id: input.id,
     idleMs: positive(input.idleMs, CONVERSATION_DEFAULTS.idleMs, "idleMs"),
     resyncRetryMs: positive(input.resyncRetryMs, CONVERSATION_DEFAULTS.resyncRetryMs, "resyncRetryMs"),
-    maxResyncAttempts: Math.floor(
-      positive(input.maxResyncAttempts, CONVERSATION_DEFAULTS.maxResyncAttempts, "maxResyncAttempts"),
+    maxResyncAttempts: Math.max(
+      1,
+      Math.floor(
+        positive(input.maxResyncAttempts, CONVERSATION_DEFAULTS.maxResyncAttempts, "maxResyncAttempts"),
+      ),
     ),
     notifyParent: input.notifyParent === true,
     now: input.now,
@@ -254,19 +257,21 @@ export const conversationMachine = setup({
     endResync: assign({ resyncUntil: undefined, resyncAttempt: 0 }),
     /** A resync timer fired: its deadline is the current time. */
     reachResyncDeadline: assign({ now: ({ context }) => context.resyncNextAt }),
-    persistIfChanged: enqueueActions(({ context, enqueue }, params: { state: PersistedConversationState }) => {
-      const { state } = params;
-      const resyncUntil = state === "resync" ? context.resyncUntil : undefined;
-      if (state === context.persistedState && resyncUntil === context.persistedResyncUntil) return;
-      enqueue.assign({ persistedState: state, persistedResyncUntil: resyncUntil });
-      publish(
-        enqueue,
-        context,
-        resyncUntil === undefined
-          ? { type: "persist", id: context.id, state }
-          : { type: "persist", id: context.id, state, resyncUntil },
-      );
-    }),
+    persistIfChanged: enqueueActions(
+      ({ context, enqueue }, params: { state: PersistedConversationState }) => {
+        const { state } = params;
+        const resyncUntil = state === "resync" ? context.resyncUntil : undefined;
+        if (state === context.persistedState && resyncUntil === context.persistedResyncUntil) return;
+        enqueue.assign({ persistedState: state, persistedResyncUntil: resyncUntil });
+        publish(
+          enqueue,
+          context,
+          resyncUntil === undefined
+            ? { type: "persist", id: context.id, state }
+            : { type: "persist", id: context.id, state, resyncUntil },
+        );
+      },
+    ),
     requestResync: enqueueActions(({ context, enqueue }) => {
       const { attempt, nextAt } = resyncSlot(context, context.resyncUntil ?? context.now);
       enqueue.assign({ resyncAttempt: attempt, resyncNextAt: nextAt });
@@ -281,7 +286,8 @@ export const conversationMachine = setup({
     resyncExpired: ({ context }) => context.resyncUntil !== undefined && context.now >= context.resyncUntil,
     resyncExpiredAt: ({ context, event }) =>
       context.resyncUntil !== undefined && timeOf(context, event) >= context.resyncUntil,
-    lastResyncSlot: ({ context }) => context.resyncUntil === undefined || context.resyncNextAt >= context.resyncUntil,
+    lastResyncSlot: ({ context }) =>
+      context.resyncUntil === undefined || context.resyncNextAt >= context.resyncUntil,
     failureLimitReached: ({ context }) => context.failures + 1 >= DECRYPT_FAILURES_BEFORE_RESYNC,
   },
   delays: {

@@ -106,7 +106,8 @@ export interface NodeEmitted {
  * Output of the node actor once final: `stopped` after `STOP`, or `failed` with the error.
  *
  * @example
- * const out = await toPromise(nodeActor); // rejects only if the host subscribed no error observer… see README
+ * const out = await toPromise(nodeActor); // { status: "stopped" } after STOP
+ * if (out.status === "failed") log.error(out.error);
  */
 export type NodeOutput = { status: "stopped" } | { status: "failed"; error: unknown };
 
@@ -139,7 +140,9 @@ export interface NodeContext {
 /** Default delivery actors: fail loudly so a host that forgot to provide one notices. */
 function notProvided(name: string) {
   return fromPromise<void, void>(async () => {
-    throw new Error(`nodeMachine: the ${name} actor was not provided (nodeMachine.provide({ actors: { ${name} } }))`);
+    throw new Error(
+      `nodeMachine: the ${name} actor was not provided (nodeMachine.provide({ actors: { ${name} } }))`,
+    );
   });
 }
 
@@ -149,7 +152,9 @@ const DONE_PREFIX = "xstate.done.actor.";
 /** Conversation id of a child actor event (`xstate.error.actor.conv:<id>`), or undefined for other actors. */
 function conversationOf(eventType: string, prefix: string): string | undefined {
   const actorId = eventType.slice(prefix.length);
-  return actorId.startsWith(CONVERSATION_CHILD_PREFIX) ? actorId.slice(CONVERSATION_CHILD_PREFIX.length) : undefined;
+  return actorId.startsWith(CONVERSATION_CHILD_PREFIX)
+    ? actorId.slice(CONVERSATION_CHILD_PREFIX.length)
+    : undefined;
 }
 
 function recentRestarts(context: NodeContext, record: SupervisedConversation): number[] {
@@ -215,7 +220,9 @@ export const nodeMachine = setup({
             notifyParent: true,
             ...(context.idleMs === undefined ? {} : { idleMs: context.idleMs }),
             ...(context.resyncRetryMs === undefined ? {} : { resyncRetryMs: context.resyncRetryMs }),
-            ...(context.maxResyncAttempts === undefined ? {} : { maxResyncAttempts: context.maxResyncAttempts }),
+            ...(context.maxResyncAttempts === undefined
+              ? {}
+              : { maxResyncAttempts: context.maxResyncAttempts }),
           };
           spawned[id] = { input, restarts: [] };
           enqueue.spawnChild("conversation", { id: childId, input });
@@ -227,7 +234,9 @@ export const nodeMachine = setup({
         now,
         queue: [],
         conversations:
-          Object.keys(spawned).length === 0 ? context.conversations : { ...context.conversations, ...spawned },
+          Object.keys(spawned).length === 0
+            ? context.conversations
+            : { ...context.conversations, ...spawned },
       });
     }),
     /** Re-emits a child's event to the host and remembers its persisted state for restarts. */
@@ -326,7 +335,8 @@ export const nodeMachine = setup({
     failed: false,
   }),
   initial: "starting",
-  output: ({ context }) => (context.failed ? { status: "failed", error: context.error } : { status: "stopped" }),
+  output: ({ context }) =>
+    context.failed ? { status: "failed", error: context.error } : { status: "stopped" },
   on: {
     FATAL: { target: ".failed", actions: "failWith" },
     CONVERSATION_EMITTED: { actions: "relay" },

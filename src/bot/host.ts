@@ -55,35 +55,50 @@ export async function startNodeActor(options: HostOptions): Promise<NodeHost> {
     },
   });
   const actor = createActor(machine, { input: { idleMs: options.idleMs } });
+  // One observer with an error handler: xstate rethrows an actor error from a timer if any observer lacks one.
   let settled = false;
+  let onRunning: (() => void) | undefined;
+  let onEnded: ((error: unknown) => void) | undefined;
   const done = new Promise<void>((resolve) => {
     actor.subscribe({
+      next: (snapshot) => {
+        if (!settled && snapshot.matches("running")) {
+          settled = true;
+          onRunning?.();
+        } else if (snapshot.status === "done") {
+          const output = snapshot.output;
+          const error = output?.status === "failed" ? output.error : undefined;
+          if (!settled) {
+            settled = true;
+            onEnded?.(error ?? new NetworkError("unreachable", "the node stopped before it started"));
+          } else if (error !== undefined) {
+            options.onFatal(error);
+          }
+        }
+      },
       complete: () => resolve(),
-      // Without an error observer xstate rethrows from a timer and kills the process.
       error: (error) => {
-        options.onFatal(error);
+        if (!settled) {
+          settled = true;
+          onEnded?.(error);
+        } else {
+          options.onFatal(error);
+        }
         resolve();
       },
     });
   });
-  actor.on("conversation", ({ id, event }) => options.onConversation(id, event));
-  const started = new Promise<void>((resolve, reject) => {
-    const sub = actor.subscribe((snapshot) => {
-      if (snapshot.matches("running")) {
-        settled = true;
-        sub.unsubscribe();
-        resolve();
-      } else if (snapshot.status === "done") {
-        sub.unsubscribe();
-        const output = snapshot.output;
-        reject(output?.status === "failed" ? output.error : new NetworkError("unreachable", "node stopped"));
-      }
-    });
-  });
-  actor.subscribe((snapshot) => {
-    if (settled && snapshot.status === "done" && snapshot.output?.status === "failed") {
-      options.onFatal(snapshot.output.error);
+  const resyncUntil = new Map<string, number>();
+  actor.on("conversation", ({ id, event }) => {
+    if (event.type === "persist") {
+      if (event.resyncUntil !== undefined) resyncUntil.set(id, event.resyncUntil);
+      else resyncUntil.delete(id);
     }
+    options.onConversation(id, event);
+  });
+  const started = new Promise<void>((resolve, reject) => {
+    onRunning = resolve;
+    onEnded = reject;
   });
   actor.start();
   await started;
