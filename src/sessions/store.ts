@@ -4,7 +4,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlnopad } from "@scure/base";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { accountIdFromPublicKey } from "../account/account-id.ts";
 import {
   bytesEqual,
@@ -177,12 +177,23 @@ export class SessionStore {
         set: { state: sealed, updatedAt: this.clock() },
       })
       .run();
-    tx.delete(s.tagIndex).where(eq(s.tagIndex.conversationId, id)).run();
+    // The window slides by about one tag per message: write the difference, not the whole index.
+    const wanted = new Map<string, Buffer>();
     for (const tag of expectedTags(state, this.provider, this.limits.window)) {
-      tx.insert(s.tagIndex)
-        .values({ tagHash: this.#tagHash(tag), conversationId: id })
-        .onConflictDoNothing()
-        .run();
+      const hash = this.#tagHash(tag);
+      wanted.set(hash.toString("hex"), hash);
+    }
+    const stale: Buffer[] = [];
+    for (const row of tx
+      .select({ tagHash: s.tagIndex.tagHash })
+      .from(s.tagIndex)
+      .where(eq(s.tagIndex.conversationId, id))
+      .all()) {
+      if (!wanted.delete(row.tagHash.toString("hex"))) stale.push(row.tagHash);
+    }
+    if (stale.length > 0) tx.delete(s.tagIndex).where(inArray(s.tagIndex.tagHash, stale)).run();
+    for (const hash of wanted.values()) {
+      tx.insert(s.tagIndex).values({ tagHash: hash, conversationId: id }).onConflictDoNothing().run();
     }
   }
 
