@@ -163,17 +163,27 @@ export async function chatCommand(
       if (d.conversation === conversation.id) emit({ event: "delivered", ...d }, `  ✓ delivered`);
     });
     const lines = createInterface({ input });
+    const pending: Promise<boolean>[] = [];
     for await (const line of lines) {
       if (line.trim() === "") continue;
       const handle = await conversation.send(line);
-      void handle.wait("sent", 30_000).then(
-        () => emit({ event: "sent", conversation: conversation.id, id: handle.id }, `  sent`),
-        (error: Error) =>
-          emit({ event: "error", code: "unreachable", message: error.message }, `  ! ${error.message}`),
+      pending.push(
+        handle.wait("sent", 30_000).then(
+          () => {
+            emit({ event: "sent", conversation: conversation.id, id: handle.id }, "  sent");
+            return true;
+          },
+          (error: Error) => {
+            emit({ event: "error", code: "unreachable", message: error.message }, `  ! ${error.message}`);
+            return false;
+          },
+        ),
       );
     }
-    // Give receipts and replies to the last line a moment before leaving.
-    await Bun.sleep(500);
+    // End of input: every line must have left before the node stops.
+    if ((await Promise.all(pending)).includes(false)) {
+      throw new NetworkError("unreachable", "some lines could not be sent");
+    }
   } finally {
     await bot.stop();
   }

@@ -477,7 +477,15 @@ export class WakuNode implements Delivery {
         cursor = page.cursor;
       } while (cursor);
     }
-    for (const peer of await this.#remoteStorePeers()) {
+    let remote = await this.#remoteStorePeers();
+    // Right after start the static peers may still be dialling: wait (bounded) for one that offers Store, or a
+    // restarted bot would read only its own archive and miss what others kept for it.
+    const deadline = Date.now() + Math.min(this.#publishWaitMs, 5000);
+    while (remote.length === 0 && this.#keeper.peers.length > 0 && Date.now() < deadline) {
+      await sleep(50);
+      remote = await this.#remoteStorePeers();
+    }
+    for (const peer of remote) {
       try {
         for await (const m of queryStore(this.libp2p, peer, query)) {
           const key = bytesToHex(m.hash);

@@ -69,6 +69,7 @@ export class PeerKeeper {
   readonly #backoff: BackoffOptions;
   readonly #kept = new Map<string, Kept>();
   #running = false;
+  #aborter = new AbortController();
   readonly #onDisconnect = (event: CustomEvent<PeerId>) => {
     const kept = this.#kept.get(event.detail.toString());
     if (kept && this.#running) this.#schedule(kept);
@@ -97,12 +98,14 @@ export class PeerKeeper {
 
   start(): void {
     this.#running = true;
+    this.#aborter = new AbortController();
     this.#libp2p.addEventListener("peer:disconnect", this.#onDisconnect);
     for (const kept of this.#kept.values()) void this.#dial(kept);
   }
 
   stop(): void {
     this.#running = false;
+    this.#aborter.abort();
     this.#libp2p.removeEventListener("peer:disconnect", this.#onDisconnect);
     for (const kept of this.#kept.values()) clearTimeout(kept.timer);
   }
@@ -117,7 +120,9 @@ export class PeerKeeper {
   async #dial(kept: Kept): Promise<void> {
     if (!this.#running) return;
     try {
-      await this.#libp2p.dial(kept.addr, { signal: AbortSignal.timeout(10_000) });
+      await this.#libp2p.dial(kept.addr, {
+        signal: AbortSignal.any([AbortSignal.timeout(10_000), this.#aborter.signal]),
+      });
       kept.attempt = 0;
     } catch {
       if (this.#running) this.#schedule(kept);
