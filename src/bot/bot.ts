@@ -56,6 +56,8 @@ export interface BotEvents {
   sent: { conversation: string; id: string };
   delivered: { conversation: string; id: string };
   error: { code: string; message: string; conversation?: string };
+  /** The node actor failed (delivery died, or a conversation kept failing): the bot cannot go on. */
+  fatal: { code: string; message: string };
 }
 
 class Emitter {
@@ -100,6 +102,7 @@ export class Bot {
   #unsubscribe: (() => void) | undefined;
   #ready: ReadyInfo | undefined;
   #stopped = false;
+  #lastTimestamp = 0n;
 
   /** @internal Use `createBot()`. */
   constructor(options: ResolvedBotOptions, dir: DataDir) {
@@ -245,18 +248,24 @@ export class Bot {
     if (!queue) throw new NetworkError("unreachable", "the bot is not started");
     const sent = this.#store.send(conversationId, frame);
     const handle = new MessageHandle(sent.messageId, conversationId);
-    this.#handles.set(sent.messageId, handle);
+    // Receipts are never receipted themselves, so only other messages wait for a "delivered".
+    const track = frame.type !== receipt.wire;
+    if (track) this.#handles.set(sent.messageId, handle);
     this.#route(conversationId, { type: "SENT" });
+    // Strictly increasing timestamps keep this bot's messages in sending order in every Store (which sorts by
+    // time, then hash), also when several leave within one millisecond.
+    const now = toWakuTimestamp(Date.now());
+    this.#lastTimestamp = now > this.#lastTimestamp ? now : this.#lastTimestamp + 1n;
     const message = {
       payload: sent.payload,
       contentTopic: bucketTopic(bucketOfTag(sent.tag)),
-      timestamp: toWakuTimestamp(Date.now()),
+      timestamp: this.#lastTimestamp,
     };
     queue.push(message, priority).then(
       () => {
         this.#ledger.setStatus(sent.messageId, "sent");
         handle.update("sent");
-        this.events.emit("sent", { conversation: conversationId, id: sent.messageId });
+        if (track) this.events.emit("sent", { conversation: conversationId, id: sent.messageId });
       },
       (error: unknown) => {
         this.#ledger.setStatus(
@@ -299,7 +308,13 @@ export class Bot {
         const e = conversationEvent(event);
         if (e.persist) this.#ledger.setConversationState(id, e.persist);
       },
-      onFatal: (error) => this.#report(error),
+      onFatal: (error) => {
+        this.#report(error);
+        this.events.emit("fatal", {
+          code: error instanceof WakubotError ? error.code : "internal",
+          message: error instanceof Error ? error.message : String(error),
+        });
+      },
     });
     this.#host = host;
     const delivery = this.#delivery as Delivery;
@@ -468,11 +483,14 @@ export class Bot {
   }
 
   #handlersFor(type: string): Handler<never>[] {
+    // Receipts reach only `bot.on("receipt")`: a "message" handler or middleware that replies would otherwise
+    // answer the receipts of its own replies forever.
+    if (type === receipt.name) return this.#handlers.get(type) ?? [];
     return [...(this.#handlers.get(type) ?? []), ...(this.#handlers.get("message") ?? [])];
   }
 
   async #run(ctx: Context, handlers: Handler<never>[]): Promise<void> {
-    const chain = [...this.#middleware];
+    const chain = ctx.type === receipt.name ? [] : [...this.#middleware];
     const dispatch = async (i: number): Promise<void> => {
       const middleware = chain[i];
       if (middleware) {
@@ -519,7 +537,8 @@ export class Bot {
     this.#unsubscribe?.();
     await Promise.allSettled([...this.#chains.values()]);
     this.#queue?.close(new NetworkError("unreachable", "the bot stopped"));
-    await this.#host?.stop();
+    if (this.#host) await this.#host.stop();
+    else await this.#options.delivery?.stop();
     this.#dir.close();
   }
 }

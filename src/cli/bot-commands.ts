@@ -216,6 +216,12 @@ export async function runCommand(
   if (flags.json) env.WAKUBOT_JSON = "1";
   resolveNodeConfig({}, env);
   await import(pathToFileURL(resolvePath(file)).href);
-  await stopped;
+  // A bot whose node actor fails cannot go on: stop everything and exit non-zero (the error was reported).
+  const fatal = new Promise<{ code: string; message: string }>((resolve) => {
+    for (const bot of runningBots) bot.events.on("fatal", resolve);
+  });
+  const outcome = await Promise.race([stopped.then(() => undefined), fatal]);
   await Promise.allSettled([...runningBots].map((b) => b.stop()));
+  if (outcome)
+    throw new NetworkError("unreachable", `the bot stopped after a fatal error: ${outcome.message}`);
 }

@@ -192,8 +192,11 @@ export class SessionStore {
       if (!wanted.delete(row.tagHash.toString("hex"))) stale.push(row.tagHash);
     }
     if (stale.length > 0) tx.delete(s.tagIndex).where(inArray(s.tagIndex.tagHash, stale)).run();
-    for (const hash of wanted.values()) {
-      tx.insert(s.tagIndex).values({ tagHash: hash, conversationId: id }).onConflictDoNothing().run();
+    if (wanted.size > 0) {
+      tx.insert(s.tagIndex)
+        .values([...wanted.values()].map((hash) => ({ tagHash: hash, conversationId: id })))
+        .onConflictDoNothing()
+        .run();
     }
   }
 
