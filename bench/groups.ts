@@ -1,5 +1,7 @@
 /** @module The benchmark groups and what each measures; a group with nothing measurable yet says why. */
+import { measureE2e } from "./e2e.ts";
 import { measureP1 } from "./p1.ts";
+import { measureScale } from "./scale.ts";
 import { measureRatchet, measureWire } from "./sessions.ts";
 import { measureStorage } from "./storage.ts";
 
@@ -16,8 +18,6 @@ export interface Group {
   readonly pending?: string;
 }
 
-const none = async (): Promise<Figure[]> => [];
-
 /**
  * Every group of the contract, plus `storage`.
  *
@@ -28,8 +28,8 @@ export const GROUPS: Record<string, Group> = {
   ratchet: { run: measureRatchet },
   wire: { run: measureWire, pending: "wire.receipt comes with receipts (issue 6)" },
   p1: { run: measureP1, pending: "receipts and repair traffic join the p1 traffic with issue 6" },
-  e2e: { run: none, pending: "bots land with issue 5" },
-  scale: { run: none, pending: "bots land with issue 5" },
+  e2e: { run: measureE2e },
+  scale: { run: measureScale },
   storage: { run: measureStorage },
 };
 

@@ -103,6 +103,8 @@ export class Bot {
   #ready: ReadyInfo | undefined;
   #stopped = false;
   #lastTimestamp = 0n;
+  readonly #inboundQueue: RoutedMessage[] = [];
+  #draining: Promise<void> | undefined;
 
   /** @internal Use `createBot()`. */
   constructor(options: ResolvedBotOptions, dir: DataDir) {
@@ -389,9 +391,33 @@ export class Bot {
       // Live traffic still flows; report that the catch-up could not reach a store.
       this.#report(error);
     }
+    await this.#settled();
   }
 
+  /**
+   * Queues an inbound message. Messages are processed in order, a batch per macrotask, so a burst of inbound
+   * traffic (decrypt + commit is synchronous) never blocks the event loop long enough to starve libp2p.
+   */
   #inbound(m: RoutedMessage): void {
+    if (this.#stopped) return;
+    this.#inboundQueue.push(m);
+    if (!this.#draining) this.#draining = this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#inboundQueue.length > 0) {
+      for (const m of this.#inboundQueue.splice(0, 16)) this.#process(m);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.#draining = undefined;
+  }
+
+  /** Resolves when every queued inbound message has been processed. */
+  async #settled(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  #process(m: RoutedMessage): void {
     if (this.#stopped) return;
     let received: Received;
     try {
@@ -535,6 +561,7 @@ export class Bot {
     this.#stopped = true;
     runningBots.delete(this);
     this.#unsubscribe?.();
+    await this.#settled();
     await Promise.allSettled([...this.#chains.values()]);
     this.#queue?.close(new NetworkError("unreachable", "the bot stopped"));
     if (this.#host) await this.#host.stop();

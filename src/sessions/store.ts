@@ -168,6 +168,7 @@ export class SessionStore {
     tx: Parameters<Parameters<DataDir["secrets"]["transaction"]>[0]>[0],
     id: string,
     state: RatchetState,
+    keepTagIndex = false,
   ) {
     const sealed = this.#seal("sessions", id, "state", encodeState(state));
     tx.insert(s.sessions)
@@ -177,6 +178,7 @@ export class SessionStore {
         set: { state: sealed, updatedAt: this.clock() },
       })
       .run();
+    if (keepTagIndex) return;
     // The window slides by about one tag per message: write the difference, not the whole index.
     const wanted = new Map<string, Buffer>();
     for (const tag of expectedTags(state, this.provider, this.limits.window)) {
@@ -298,7 +300,11 @@ export class SessionStore {
       limits: this.limits,
     });
     const messageId = `${conversationId}:${hex(sealed.tag)}`;
-    this.dir.secrets.transaction((tx) => this.#writeState(tx, conversationId, sealed.state));
+    // Sending advances only the sending chain: the tags this side expects are unchanged, so a conversation that
+    // already has its index keeps it as is.
+    this.dir.secrets.transaction((tx) =>
+      this.#writeState(tx, conversationId, sealed.state, newConversation === undefined),
+    );
     this.dir.messages.transaction((tx) => {
       if (newConversation) tx.insert(m.conversations).values(newConversation).run();
       tx.insert(m.messages)

@@ -135,6 +135,9 @@ export async function createStack(options: StackOptions): Promise<Libp2p> {
     // that lack mplex.
     streamMuxers: [mplex(), yamux()],
     connectionManager: { maxConnections: 200 },
+    // A busy event loop (a burst of inbound messages) can delay a ping past its timeout; aborting the connection
+    // then loses every message in flight on it. TCP itself notices dead peers, and the peer keeper redials.
+    connectionMonitor: { abortConnectionOnPingFailure: false },
     start: false,
     services: {
       identify: identify({ agentVersion: options.agent ?? "wakubot" }),
