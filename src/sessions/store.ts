@@ -213,24 +213,8 @@ export class SessionStore {
     link: string,
     frame: Frame,
   ): { conversationId: string; messageId: string; payload: Uint8Array; tag: Uint8Array } {
-    const now = this.clock();
-    const invite = parseInviteLink(this.provider, link, Math.floor(now / 1000));
-    const state = initiateSession(
-      this.provider,
-      { publicKey: this.dir.identityPublicKey, seed: this.dir.identitySecretKey() },
-      invite,
-    );
-    const conversationId = `c${base64urlnopad.encode(this.provider.random(12))}`;
-    const sent = this.#send(conversationId, frame, state, {
-      id: conversationId,
-      peerAccountId: accountIdFromPublicKey(invite.identityKey),
-      peerIdentityKey: Buffer.from(invite.identityKey),
-      label: invite.name ?? null,
-      state: "handshake",
-      createdAt: now,
-      updatedAt: now,
-    });
-    return { conversationId, ...sent };
+    const conversationId = this.connect(link);
+    return { conversationId, ...this.send(conversationId, frame) };
   }
 
   /**
@@ -241,7 +225,29 @@ export class SessionStore {
    * const { payload } = store.send(conversationId, textFrame("hi"));
    */
   send(conversationId: string, frame: Frame): { messageId: string; payload: Uint8Array; tag: Uint8Array } {
-    return this.#send(conversationId, frame, this.#loadState(conversationId), undefined);
+    const sealed = sealFrame(this.#loadState(conversationId), frame, {
+      provider: this.provider,
+      now: this.clock(),
+      limits: this.limits,
+    });
+    const messageId = `${conversationId}:${hex(sealed.tag)}`;
+    // State first, so no key is ever reused. Sending advances only the sending chain: the tags this side expects
+    // are unchanged, so the conversation keeps its tag index as it is.
+    this.dir.secrets.transaction((tx) => this.#writeState(tx, conversationId, sealed.state, true));
+    this.dir.messages
+      .insert(m.messages)
+      .values({
+        id: messageId,
+        conversationId,
+        direction: "out",
+        payloadType: String(frame.type),
+        payloadVersion: frame.typeVersion,
+        body: Buffer.from(frame.body),
+        status: "queued",
+        createdAt: this.clock(),
+      })
+      .run();
+    return { messageId, payload: sealed.payload, tag: sealed.tag };
   }
 
   /**
@@ -285,42 +291,6 @@ export class SessionStore {
       })
       .run();
     return conversationId;
-  }
-
-  /** State first (no key is ever reused), then the conversation row of a new conversation and the message. */
-  #send(
-    conversationId: string,
-    frame: Frame,
-    state: RatchetState,
-    newConversation: typeof m.conversations.$inferInsert | undefined,
-  ): { messageId: string; payload: Uint8Array; tag: Uint8Array } {
-    const sealed = sealFrame(state, frame, {
-      provider: this.provider,
-      now: this.clock(),
-      limits: this.limits,
-    });
-    const messageId = `${conversationId}:${hex(sealed.tag)}`;
-    // Sending advances only the sending chain: the tags this side expects are unchanged, so a conversation that
-    // already has its index keeps it as is.
-    this.dir.secrets.transaction((tx) =>
-      this.#writeState(tx, conversationId, sealed.state, newConversation === undefined),
-    );
-    this.dir.messages.transaction((tx) => {
-      if (newConversation) tx.insert(m.conversations).values(newConversation).run();
-      tx.insert(m.messages)
-        .values({
-          id: messageId,
-          conversationId,
-          direction: "out",
-          payloadType: String(frame.type),
-          payloadVersion: frame.typeVersion,
-          body: Buffer.from(frame.body),
-          status: "queued",
-          createdAt: this.clock(),
-        })
-        .run();
-    });
-    return { messageId, payload: sealed.payload, tag: sealed.tag };
   }
 
   /**

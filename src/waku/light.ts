@@ -18,7 +18,7 @@ import {
 } from "./message.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, PeerKeeper } from "./peers.ts";
 import { DEFAULT_RPC_LIMITS, readMessage, request } from "./rpc.ts";
-import { queryStore, STORE_CODEC, type StoreQuery } from "./store.ts";
+import { queryStores, STORE_CODEC, type StoreQuery } from "./store.ts";
 import { BUCKET_TOPICS, DEFAULT_SHARDING, routeOf, type ShardingConfig } from "./topics.ts";
 
 /** Options of a light client; `peers` (service nodes, `…/p2p/<id>`) is required. */
@@ -262,23 +262,7 @@ export class LightDelivery implements Delivery {
   async *queryStore(query: StoreQuery): AsyncGenerator<RoutedMessage> {
     const peers = await this.#waitForService(STORE_CODEC, this.#publishWaitMs);
     if (peers.length === 0) throw new NetworkError("unreachable", "no store service node connected");
-    const seen = new Set<string>();
-    let answered = 0;
-    let lastError: unknown;
-    for (const peer of peers) {
-      try {
-        for await (const m of queryStore(this.libp2p, peer, query)) {
-          const key = bytesToHex(m.hash);
-          if (seen.has(key)) continue;
-          seen.add(key);
-          yield m;
-        }
-        answered++;
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    if (answered === 0) throw new NetworkError("unreachable", "no store node answered", { cause: lastError });
+    yield* queryStores(this.libp2p, peers, query);
   }
 
   status(): DeliveryStatus {

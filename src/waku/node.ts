@@ -30,7 +30,7 @@ import {
 } from "./message.ts";
 import { serveMetadata } from "./metadata.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, PeerKeeper } from "./peers.ts";
-import { queryStore, STORE_CODEC, type StoreQuery, serveStore } from "./store.ts";
+import { queryStores, STORE_CODEC, type StoreQuery, serveStore } from "./store.ts";
 import {
   BUCKET_TOPICS,
   DEFAULT_SHARDING,
@@ -455,7 +455,6 @@ export class WakuNode implements Delivery {
   async *queryStore(query: StoreQuery): AsyncGenerator<RoutedMessage> {
     const seen = new Set<string>();
     let answered = 0;
-    let lastError: unknown;
     if (this.archive) {
       answered++;
       let cursor: Uint8Array | undefined;
@@ -485,26 +484,7 @@ export class WakuNode implements Delivery {
       await sleep(50);
       remote = await this.#remoteStorePeers();
     }
-    for (const peer of remote) {
-      try {
-        for await (const m of queryStore(this.libp2p, peer, query)) {
-          const key = bytesToHex(m.hash);
-          if (seen.has(key)) continue;
-          seen.add(key);
-          yield m;
-        }
-        answered++;
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    if (answered === 0) {
-      throw new NetworkError(
-        "unreachable",
-        "no store node answered",
-        lastError ? { cause: lastError } : undefined,
-      );
-    }
+    yield* queryStores(this.libp2p, remote, query, seen, answered);
   }
 
   status(): DeliveryStatus {

@@ -58,6 +58,14 @@ export async function writeMessage(stream: Stream, body: Uint8Array): Promise<vo
   await stream.sink(lp.encode.single(body));
 }
 
+async function open(libp2p: Libp2p, peer: PeerId | Multiaddr, protocol: string, limits: RpcLimits) {
+  try {
+    return await libp2p.dialProtocol(peer, protocol, { signal: AbortSignal.timeout(limits.timeoutMs) });
+  } catch (error) {
+    throw new NetworkError("unreachable", `cannot open ${protocol} to ${peer.toString()}`, { cause: error });
+  }
+}
+
 /**
  * Opens `protocol` to `peer`, sends `body`, and returns the single response. Unreachable peers and silence become
  * `NetworkError` (`unreachable`, `timeout`).
@@ -72,12 +80,7 @@ export async function request(
   body: Uint8Array,
   limits: RpcLimits = DEFAULT_RPC_LIMITS,
 ): Promise<Uint8Array> {
-  let stream: Stream;
-  try {
-    stream = await libp2p.dialProtocol(peer, protocol, { signal: AbortSignal.timeout(limits.timeoutMs) });
-  } catch (error) {
-    throw new NetworkError("unreachable", `cannot open ${protocol} to ${peer.toString()}`, { cause: error });
-  }
+  const stream = await open(libp2p, peer, protocol, limits);
   try {
     await withDeadline(writeMessage(stream, body), stream, limits.timeoutMs, protocol);
     const response = await readMessage(stream, limits);
@@ -102,12 +105,7 @@ export async function send(
   body: Uint8Array,
   limits: RpcLimits = DEFAULT_RPC_LIMITS,
 ): Promise<void> {
-  let stream: Stream;
-  try {
-    stream = await libp2p.dialProtocol(peer, protocol, { signal: AbortSignal.timeout(limits.timeoutMs) });
-  } catch (error) {
-    throw new NetworkError("unreachable", `cannot open ${protocol} to ${peer.toString()}`, { cause: error });
-  }
+  const stream = await open(libp2p, peer, protocol, limits);
   try {
     await withDeadline(writeMessage(stream, body), stream, limits.timeoutMs, protocol);
   } finally {

@@ -180,3 +180,42 @@ export async function* queryStore(
     cursor = res.paginationCursor;
   }
 }
+
+/**
+ * Queries several store nodes in turn and yields each message once (by hash), skipping the ones in `seen` (e.g.
+ * already read from our own archive). A store that fails is skipped while another answers; when none answers,
+ * and `answeredBefore` is 0, it throws `NetworkError("unreachable")` with the last failure as cause (NET3).
+ *
+ * @example
+ * for await (const m of queryStores(libp2p, peers, query)) handle(m);
+ */
+export async function* queryStores(
+  libp2p: Libp2p,
+  peers: readonly PeerId[],
+  query: StoreQuery,
+  seen: Set<string> = new Set(),
+  answeredBefore = 0,
+): AsyncGenerator<RoutedMessage> {
+  let answered = answeredBefore;
+  let lastError: unknown;
+  for (const peer of peers) {
+    try {
+      for await (const m of queryStore(libp2p, peer, query)) {
+        const key = Buffer.from(m.hash).toString("hex");
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield m;
+      }
+      answered++;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  if (answered === 0) {
+    throw new NetworkError(
+      "unreachable",
+      "no store node answered",
+      lastError ? { cause: lastError } : undefined,
+    );
+  }
+}
