@@ -104,6 +104,8 @@ export class Bot {
   #stopped = false;
   #lastTimestamp = 0n;
   readonly #inboundQueue: RoutedMessage[] = [];
+  #checkpoint = 0;
+  #checkpointWritten = 0;
   #draining: Promise<void> | undefined;
 
   /** @internal Use `createBot()`. */
@@ -417,6 +419,23 @@ export class Bot {
     while (this.#draining) await this.#draining;
   }
 
+  /**
+   * Raises the Store catch-up checkpoint, writing it at most once a second: a checkpoint that lags only makes
+   * the next catch-up re-read messages, which the session store then refuses as already processed.
+   */
+  #advanceCheckpoint(ms: number): void {
+    if (ms <= this.#checkpoint) return;
+    this.#checkpoint = ms;
+    const now = Date.now();
+    if (now - this.#checkpointWritten >= 1000) this.#flushCheckpoint(now);
+  }
+
+  #flushCheckpoint(now = Date.now()): void {
+    if (this.#checkpoint === 0) return;
+    this.#checkpointWritten = now;
+    this.#ledger.advanceCheckpoint(this.#checkpoint);
+  }
+
   #process(m: RoutedMessage): void {
     if (this.#stopped) return;
     let received: Received;
@@ -429,7 +448,7 @@ export class Bot {
       this.#report(error);
       return;
     }
-    this.#ledger.advanceCheckpoint(Number(m.message.timestamp / 1_000_000n));
+    this.#advanceCheckpoint(Number(m.message.timestamp / 1_000_000n));
     this.#route(received.conversationId, { type: "DECRYPTED" });
     this.#dispatch(received.conversationId, received.messageId, received.frame, Date.now());
   }
@@ -563,6 +582,7 @@ export class Bot {
     this.#unsubscribe?.();
     await this.#settled();
     await Promise.allSettled([...this.#chains.values()]);
+    this.#flushCheckpoint();
     this.#queue?.close(new NetworkError("unreachable", "the bot stopped"));
     if (this.#host) await this.#host.stop();
     else await this.#options.delivery?.stop();
