@@ -355,13 +355,14 @@ export function expectedTags(
   state: RatchetState,
   p: CryptoProvider,
   window: number = DEFAULT_LIMITS.window,
+  tagOf: (key: Uint8Array, n: number) => Uint8Array = (key, n) => tagAt(p, key, n),
 ): Uint8Array[] {
   const tags = state.skipped.map((k) => k.tag);
   if (state.hkr) {
     const key = tagKey(p, state.hkr);
-    for (let n = state.nr; n < state.nr + window; n++) tags.push(tagAt(p, key, n));
+    for (let n = state.nr; n < state.nr + window; n++) tags.push(tagOf(key, n));
   }
   const next = tagKey(p, state.nhkr);
-  for (let n = 0; n < window; n++) tags.push(tagAt(p, next, n));
+  for (let n = 0; n < window; n++) tags.push(tagOf(next, n));
   return tags;
 }

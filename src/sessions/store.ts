@@ -16,6 +16,7 @@ import {
 import { defaultProvider } from "../crypto/providers.ts";
 import { CryptoError, StorageError } from "../errors.ts";
 import { createInviteLink, parseInviteLink } from "../protocol/invite.ts";
+import { tagAt } from "../protocol/kdf.ts";
 import { DEFAULT_LIMITS, expectedTags, type RatchetLimits, type RatchetState } from "../protocol/ratchet.ts";
 import { openFrame, sealFrame } from "../protocol/session.ts";
 import { decodeState, encodeState, STATE_VERSION } from "../protocol/state-codec.ts";
@@ -46,6 +47,13 @@ export interface Received {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/** Entries kept per derivation cache: ~130 per active conversation, so a few hundred busy conversations. */
+const CACHE_LIMIT = 65_536;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+}
 /** Domain label of the stored signed-prekey self-signature (X3DH §3.3 Sig(IK, Encode(SPK))). */
 const SIGNED_PREKEY_LABEL = new TextEncoder().encode("wakubot/v1/signed-prekey");
 
@@ -67,6 +75,30 @@ export class SessionStore {
   ) {
     this.#indexKey = dir.sealer.subkey("tag-index");
     this.drainInbox();
+  }
+
+  // Each receive recomputes a window of ~128 expected tags of which all but one or two are unchanged: remember
+  // recent ones (bounded; the values are derived from header keys, so they are as secret as the state).
+  readonly #tags = new Map<string, Uint8Array>();
+  readonly #hashes = new Map<string, Buffer>();
+  readonly #cachedTag = (key: Uint8Array, n: number): Uint8Array => {
+    const id = `${hex(key)}:${n}`;
+    let tag = this.#tags.get(id);
+    if (!tag) {
+      tag = tagAt(this.provider, key, n);
+      remember(this.#tags, id, tag);
+    }
+    return tag;
+  };
+
+  #cachedHash(tag: Uint8Array): Buffer {
+    const id = hex(tag);
+    let hash = this.#hashes.get(id);
+    if (!hash) {
+      hash = this.#tagHash(tag);
+      remember(this.#hashes, id, hash);
+    }
+    return hash;
   }
 
   #tagHash(tag: Uint8Array): Buffer {
@@ -181,8 +213,8 @@ export class SessionStore {
     if (keepTagIndex) return;
     // The window slides by about one tag per message: write the difference, not the whole index.
     const wanted = new Map<string, Buffer>();
-    for (const tag of expectedTags(state, this.provider, this.limits.window)) {
-      const hash = this.#tagHash(tag);
+    for (const tag of expectedTags(state, this.provider, this.limits.window, this.#cachedTag)) {
+      const hash = this.#cachedHash(tag);
       wanted.set(hash.toString("hex"), hash);
     }
     const stale: Buffer[] = [];
