@@ -250,10 +250,10 @@ export class Bot {
   #publishFrame(conversationId: string, frame: Frame, priority: "critical" | "normal" | "optional") {
     const queue = this.#queue;
     if (!queue) throw new NetworkError("unreachable", "the bot is not started");
-    const sent = this.#store.send(conversationId, frame);
-    const handle = new MessageHandle(sent.messageId, conversationId);
-    // Receipts are never receipted themselves, so only other messages wait for a "delivered".
+    // Receipts are never receipted themselves and get no messages row: only other messages are tracked.
     const track = frame.type !== receipt.wire;
+    const sent = this.#store.send(conversationId, frame, { record: track });
+    const handle = new MessageHandle(sent.messageId, conversationId);
     if (track) this.#handles.set(sent.messageId, handle);
     this.#route(conversationId, { type: "SENT" });
     // Strictly increasing timestamps keep this bot's messages in sending order in every Store (which sorts by
@@ -267,16 +267,19 @@ export class Bot {
     };
     queue.push(message, priority).then(
       () => {
-        this.#ledger.setStatus(sent.messageId, "sent");
         handle.update("sent");
-        if (track) this.events.emit("sent", { conversation: conversationId, id: sent.messageId });
+        if (!track) return;
+        this.#ledger.setStatus(sent.messageId, "sent");
+        this.events.emit("sent", { conversation: conversationId, id: sent.messageId });
       },
       (error: unknown) => {
-        this.#ledger.setStatus(
-          sent.messageId,
-          "failed",
-          error instanceof Error ? error.message : String(error),
-        );
+        if (track) {
+          this.#ledger.setStatus(
+            sent.messageId,
+            "failed",
+            error instanceof Error ? error.message : String(error),
+          );
+        }
         handle.update("failed", error);
         this.#handles.delete(sent.messageId);
       },

@@ -256,7 +256,11 @@ export class SessionStore {
    * @example
    * const { payload } = store.send(conversationId, textFrame("hi"));
    */
-  send(conversationId: string, frame: Frame): { messageId: string; payload: Uint8Array; tag: Uint8Array } {
+  send(
+    conversationId: string,
+    frame: Frame,
+    options: { readonly record?: boolean } = {},
+  ): { messageId: string; payload: Uint8Array; tag: Uint8Array } {
     const sealed = sealFrame(this.#loadState(conversationId), frame, {
       provider: this.provider,
       now: this.clock(),
@@ -266,6 +270,9 @@ export class SessionStore {
     // State first, so no key is ever reused. Sending advances only the sending chain: the tags this side expects
     // are unchanged, so the conversation keeps its tag index as it is.
     this.dir.secrets.transaction((tx) => this.#writeState(tx, conversationId, sealed.state, true));
+    // Protocol traffic such as receipts need no row of their own (`record: false`): it saves two commits per
+    // inbound message.
+    if (options.record === false) return { messageId, payload: sealed.payload, tag: sealed.tag };
     this.dir.messages
       .insert(m.messages)
       .values({

@@ -57,6 +57,25 @@ describe("SessionStore", () => {
     alice2.close();
   });
 
+  test("connect sends nothing; a frame sent with record: false advances the state but leaves no messages row", () => {
+    const bob = account();
+    const alice = account();
+    const bobStore = new SessionStore(bob.dir);
+    const aliceStore = new SessionStore(alice.dir);
+    const conversationId = aliceStore.connect(bobStore.createInvite());
+    const countRows = () => alice.dir.messages.select({ n: count() }).from(m.messages).get()?.n;
+    expect(countRows()).toBe(0);
+    const quiet = aliceStore.send(conversationId, text("protocol traffic"), { record: false });
+    expect(countRows()).toBe(0);
+    const loud = aliceStore.send(conversationId, text("a real message"));
+    expect(countRows()).toBe(1);
+    // Both were encrypted with successive keys: the peer opens both, in either order.
+    expect(read(bobStore.receive(loud.payload).frame.body)).toBe("a real message");
+    expect(read(bobStore.receive(quiet.payload).frame.body)).toBe("protocol traffic");
+    bob.dir.close();
+    alice.dir.close();
+  });
+
   test("a replayed message or first message is rejected and changes nothing", () => {
     const bob = account();
     const alice = account();
