@@ -72,6 +72,8 @@ describe("migrations", () => {
       "conversation_state",
       "conversations",
       "messages",
+      "rate_limit_queue",
+      "rate_limit_usage",
       "sync_state",
     ]);
     expect(statSync(dir).mode & 0o777).toBe(0o700);

@@ -118,3 +118,42 @@ export const conversationState = sqliteTable("conversation_state", {
   value: text("value").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * The rate-limit manager's usage of the current epoch (S1, RLM-F3, RLM-R3; docs/rate-limit.md): one row, written in
+ * the same transaction that hands messages to delivery. A newer epoch than `epoch` means zero usage.
+ *
+ * @example
+ * db.select().from(rateLimitUsage).get(); // { id: 1, epochSeconds: 600, epoch: 2992184, used: 12, criticalUsed: 3, … }
+ */
+export const rateLimitUsage = sqliteTable(
+  "rate_limit_usage",
+  {
+    id: integer("id").primaryKey(),
+    epochSeconds: integer("epoch_seconds").notNull(),
+    epoch: integer("epoch").notNull(),
+    used: integer("used").notNull(),
+    criticalUsed: integer("critical_used").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [check("rate_limit_usage_single_row", sql`${t.id} = 1`)],
+);
+
+/**
+ * Outbound Waku messages the rate-limit manager holds (RLM-R2): encoded WakuMessage bytes, priority, batch, and
+ * whether they wait (`queued`) or were handed to delivery (`handed`, re-queued after a crash). `seq` is the queue
+ * order; rows leave the table when sent, failed or dropped.
+ *
+ * @example
+ * db.select().from(rateLimitQueue).orderBy(rateLimitQueue.seq).all();
+ */
+export const rateLimitQueue = sqliteTable("rate_limit_queue", {
+  seq: integer("seq").primaryKey(),
+  id: text("id").notNull().unique(),
+  priority: text("priority", { enum: ["critical", "normal", "optional"] }).notNull(),
+  batchId: text("batch_id"),
+  message: blob("message", { mode: "buffer" }).notNull(),
+  status: text("status", { enum: ["queued", "handed"] }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  handedAt: integer("handed_at"),
+});
