@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newWireCounter, type WireCounter } from "../src/waku/libp2p.ts";
+import { mulberry32 } from "../src/waku/memory.ts";
 import { toWakuTimestamp } from "../src/waku/message.ts";
 import { type GossipParameters, WakuNode } from "../src/waku/node.ts";
 import { BUCKET_TOPICS, bucketOfTag, bucketTopic } from "../src/waku/topics.ts";
@@ -43,17 +44,6 @@ export interface P1Options {
   readonly seed: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const total = (counters: WireCounter[]) =>
   counters.reduce((acc, c) => ({ in: acc.in + c.bytesIn, out: acc.out + c.bytesOut }), { in: 0, out: 0 });
 
@@ -68,7 +58,7 @@ function percentile(sorted: number[], p: number): number {
  * const result = await runP1({ nodes: 20, ratePerS: 100, seconds: 8, rounds: 3, dials: 4, seed: 1 });
  */
 export async function runP1(options: P1Options): Promise<P1Result> {
-  const random = rng(options.seed);
+  const random = mulberry32(options.seed);
   const dir = mkdtempSync(join(tmpdir(), "wakubot-p1-"));
   const counters: WireCounter[] = [];
   const nodes: WakuNode[] = [];

@@ -1,14 +1,7 @@
 /** @module The built-in payload types text, reply, reaction and receipt, with compact binary bodies (F5, P1). */
+import { concatBytes } from "../crypto/provider.ts";
 import { InputError } from "../errors.ts";
-import {
-  ByteReader,
-  concatBytes,
-  hexOf,
-  MESSAGE_ID_BYTES,
-  messageIdBytes,
-  utf8Bytes,
-  utf8Text,
-} from "./bytes.ts";
+import { ByteReader, hexOf, MESSAGE_ID_BYTES, messageIdBytes, utf8Bytes, utf8Text } from "./bytes.ts";
 import { BUILTIN_WIRE, type PayloadType, payloadType } from "./type.ts";
 
 /**

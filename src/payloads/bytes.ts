@@ -79,24 +79,6 @@ export function hexOf(bytes: Uint8Array): string {
 }
 
 /**
- * Concatenates byte arrays into one new array.
- *
- * @example
- * concatBytes(new Uint8Array([1]), new Uint8Array([2, 3])); // Uint8Array [1, 2, 3]
- */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/**
  * The protobuf base-128 varint of `n` (7 bits per byte, least significant group first), for 0 … 2^53 − 1.
  * Arithmetic rather than bit operations, so values above 2^31 come out right.
  *

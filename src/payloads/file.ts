@@ -1,6 +1,7 @@
 /** @module The built-in file reference type: where a file is and how to check and decrypt it, never its bytes. */
+import { concatBytes } from "../crypto/provider.ts";
 import { InputError } from "../errors.ts";
-import { ByteReader, concatBytes, hexOf, utf8Bytes, varint } from "./bytes.ts";
+import { ByteReader, hexOf, utf8Bytes, varint } from "./bytes.ts";
 import { BUILTIN_WIRE, type PayloadType, payloadType } from "./type.ts";
 
 /**

@@ -38,7 +38,6 @@ export interface LightOptions {
 
 type FilterType = proto_filter_v2.FilterSubscribeRequest.FilterSubscribeType;
 const Type = proto_filter_v2.FilterSubscribeRequest.FilterSubscribeType;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SEEN_LIMIT = 10_000;
 
 /**
@@ -122,7 +121,7 @@ export class LightDelivery implements Delivery {
     const deadline = Date.now() + ms;
     let peers = await this.#servicePeers(protocol);
     while (peers.length === 0 && Date.now() < deadline) {
-      await sleep(50);
+      await Bun.sleep(50);
       peers = await this.#servicePeers(protocol);
     }
     return peers;
@@ -189,7 +188,7 @@ export class LightDelivery implements Delivery {
       if ([...this.#subscribed.values()].some((s) => s.size > 0)) return;
       for (const peer of await this.#servicePeers(FILTER_SUBSCRIBE_CODEC)) await this.#resubscribe(peer);
       if ([...this.#subscribed.values()].some((s) => s.size > 0)) return;
-      await sleep(100);
+      await Bun.sleep(100);
     }
     throw new NetworkError("timeout", `no filter subscription confirmed within ${timeoutMs} ms`);
   }

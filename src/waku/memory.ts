@@ -81,8 +81,13 @@ interface Pending {
   readonly held: boolean;
 }
 
-/** mulberry32, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
+/**
+ * A small seeded PRNG (mulberry32), uniform in [0, 1): deterministic fault decisions and benchmark traffic.
+ *
+ * @example
+ * const random = mulberry32(1); random(); // same sequence for the same seed
+ */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

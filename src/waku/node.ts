@@ -135,8 +135,6 @@ function newStats(): NodeStats {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * A running full node. Start with `WakuNode.start()`; implements `Delivery` for wakubot's traffic shard.
  *
@@ -343,12 +341,12 @@ export class WakuNode implements Delivery {
     const deadline = Date.now() + ms;
     let peers = this.#relayPeers(topic);
     while (peers === 0 && Date.now() < deadline) {
-      await sleep(50);
+      await Bun.sleep(50);
       peers = this.#relayPeers(topic);
     }
     const meshDeadline = Math.min(deadline, Date.now() + 2 * this.#heartbeatMs);
     while (peers > 0 && this.#relay.getMeshPeers(topic).length === 0 && Date.now() < meshDeadline) {
-      await sleep(50);
+      await Bun.sleep(50);
     }
     return peers;
   }
@@ -481,7 +479,7 @@ export class WakuNode implements Delivery {
     // restarted bot would read only its own archive and miss what others kept for it.
     const deadline = Date.now() + Math.min(this.#publishWaitMs, 5000);
     while (remote.length === 0 && this.#keeper.peers.length > 0 && Date.now() < deadline) {
-      await sleep(50);
+      await Bun.sleep(50);
       remote = await this.#remoteStorePeers();
     }
     yield* queryStores(this.libp2p, remote, query, seen, answered);
