@@ -26,10 +26,12 @@ export type {
 } from "./bot/context.ts";
 export type { MessageStatus } from "./bot/ledger.ts";
 export type { BotOptions } from "./bot/options.ts";
-export type { Priority } from "./bot/outbound.ts";
+export { DEFAULT_RELIABILITY, type Reliability } from "./bot/outbox.ts";
+export type { Priority } from "./bot/outbox-store.ts";
 export { DEFAULT_DATA_DIR, resolveDataDir, resolveNodeConfig, resolvePassphrase } from "./config.ts";
 export type { CryptoProvider } from "./crypto/provider.ts";
 export { defaultProvider, nativeProvider, nobleProvider } from "./crypto/providers.ts";
+export type { QuotaInfo } from "./delivery/rate-limit.ts";
 export {
   CryptoError,
   ERROR_CODES,

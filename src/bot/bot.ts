@@ -1,6 +1,15 @@
 /** @module `createBot()` and the Bot: typed handlers and middleware over the session store, the Waku delivery and the node/conversation actors (D1, D2, F2, F5, U3). */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { type QuotaInfo, RateLimitManager } from "../delivery/rate-limit.ts";
+import { Reassembler } from "../delivery/reassembler.ts";
+import {
+  SEGMENT_HEADER_BYTES,
+  SEGMENT_VERSION,
+  segmentCapacity,
+  segmentPayload,
+} from "../delivery/segment.ts";
 import { CryptoError, InputError, NetworkError, WakubotError } from "../errors.ts";
 import {
   PayloadRegistry,
@@ -9,15 +18,15 @@ import {
   reply as replyType,
   text as textType,
 } from "../payloads/index.ts";
-import type { Frame } from "../protocol/wire.ts";
-import { type InviteOptions, type Received, SessionStore } from "../sessions/store.ts";
+import { decodeEnvelope, encodeFrame, type Frame } from "../protocol/wire.ts";
+import { type InviteOptions, REPAIR_TAG_WINDOW, type Received, SessionStore } from "../sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir, SECRETS_DB } from "../storage/data-dir.ts";
 import type { Delivery } from "../waku/delivery.ts";
 import { LightDelivery } from "../waku/light.ts";
-import { type RoutedMessage, toWakuTimestamp } from "../waku/message.ts";
+import { type RoutedMessage, toWakuTimestamp, type WakuMessage } from "../waku/message.ts";
 import { WakuNode } from "../waku/node.ts";
 import { loadNodeKey } from "../waku/node-key.ts";
-import { BUCKET_TOPICS, bucketOfTag, bucketTopic } from "../waku/topics.ts";
+import { BUCKET_TOPICS } from "../waku/topics.ts";
 import {
   type Context,
   type Conversation,
@@ -32,7 +41,8 @@ import {
 import { conversationEvent, type NodeHost, startNodeActor } from "./host.ts";
 import { Ledger } from "./ledger.ts";
 import { type BotOptions, type ResolvedBotOptions, resolveBotOptions } from "./options.ts";
-import { OutboundQueue } from "./outbound.ts";
+import { Outbox, type OutboxEvent, type OutgoingFrame } from "./outbox.ts";
+import { OutboxStore, type Priority } from "./outbox-store.ts";
 
 /** Built-in names a handler can be registered for besides payload types. */
 type EventName = "message" | "unsupported";
@@ -54,7 +64,16 @@ export interface BotEvents {
   ready: ReadyInfo;
   message: { conversation: string; id: string; type: string; text: string | undefined };
   sent: { conversation: string; id: string };
+  /** The recipient committed the message (F4). */
   delivered: { conversation: string; id: string };
+  /** The recipient's app marked the message read. */
+  read: { conversation: string; id: string };
+  /** A message will not go: dropped by the rate limit, or expired unacknowledged (`code` says which). */
+  failed: { conversation: string; id: string; code: string; message: string };
+  /** The peer's messages with these seqs are missing (a later one arrived first, or the peer said it sent them). */
+  gap: { conversation: string; missing: number[] };
+  /** Previously missing seqs arrived. */
+  recovered: { conversation: string; seqs: number[] };
   error: { code: string; message: string; conversation?: string };
   /** The node actor failed (delivery died, or a conversation kept failing): the bot cannot go on. */
   fatal: { code: string; message: string };
@@ -71,6 +90,13 @@ class Emitter {
   emit<K extends keyof BotEvents>(name: K, event: BotEvents[K]): void {
     for (const l of this.#listeners.get(name) ?? []) (l as (e: BotEvents[K]) => void)(event);
   }
+}
+
+/** One handler run: the inbound message and the replies it produced, not yet committed. */
+interface HandlerWork {
+  readonly messageId: string;
+  readonly items: (OutgoingFrame & { handle: MessageHandle })[];
+  done: boolean;
 }
 
 /** Bots started in this process, so `wakubot run` can stop them on SIGTERM. */
@@ -96,7 +122,12 @@ export class Bot {
   #onError: ErrorHandler;
   #delivery: Delivery | undefined;
   #host: NodeHost | undefined;
-  #queue: OutboundQueue | undefined;
+  #rl: RateLimitManager | undefined;
+  #outbox: Outbox | undefined;
+  readonly #outboxStore: OutboxStore;
+  readonly #reassembler = new Reassembler();
+  /** The handler run (inbound message id and its pending replies) that the current async context belongs to. */
+  readonly #work = new AsyncLocalStorage<HandlerWork>();
   readonly #chains = new Map<string, Promise<void>>();
   readonly #handles = new Map<string, MessageHandle>();
   #unsubscribe: (() => void) | undefined;
@@ -114,6 +145,7 @@ export class Bot {
     this.#dir = dir;
     this.#store = options.provider ? new SessionStore(dir, options.provider) : new SessionStore(dir);
     this.#ledger = new Ledger(dir);
+    this.#outboxStore = new OutboxStore(dir);
     this.#onError = (error, ctx) => this.#report(error, ctx?.conversation.id);
   }
 
@@ -241,50 +273,146 @@ export class Bot {
   }
 
   async #send(conversationId: string, what: Exclude<Sendable, string>, options?: SendOptions) {
-    if (!this.#queue) throw new NetworkError("unreachable", "the bot is not started");
+    if (!this.#outbox) throw new NetworkError("unreachable", "the bot is not started");
     if (!this.payloads.get(what.type.name)) this.payloads.register(what.type);
     const frame = this.payloads.encode(what.type, what.value);
-    return this.#publishFrame(conversationId, frame, options?.priority ?? "normal");
+    this.#checkSize(frame);
+    return this.#sendFrame(conversationId, frame, options?.priority ?? "normal");
   }
 
-  #publishFrame(conversationId: string, frame: Frame, priority: "critical" | "normal" | "optional") {
-    const queue = this.#queue;
-    if (!queue) throw new NetworkError("unreachable", "the bot is not started");
-    // Receipts are never receipted themselves and get no messages row: only other messages are tracked.
-    const track = frame.type !== receipt.wire;
-    const sent = this.#store.send(conversationId, frame, { record: track });
-    const handle = new MessageHandle(sent.messageId, conversationId);
-    if (track) this.#handles.set(sent.messageId, handle);
-    this.#route(conversationId, { type: "SENT" });
-    // Strictly increasing timestamps keep this bot's messages in sending order in every Store (which sorts by
-    // time, then hash), also when several leave within one millisecond.
-    const now = toWakuTimestamp(Date.now());
-    this.#lastTimestamp = now > this.#lastTimestamp ? now : this.#lastTimestamp + 1n;
-    const message = {
-      payload: sent.payload,
-      contentTopic: bucketTopic(bucketOfTag(sent.tag)),
-      timestamp: this.#lastTimestamp,
-    };
-    queue.push(message, priority).then(
-      () => {
-        handle.update("sent");
-        if (!track) return;
-        this.#ledger.setStatus(sent.messageId, "sent");
-        this.events.emit("sent", { conversation: conversationId, id: sent.messageId });
-      },
-      (error: unknown) => {
-        if (track) {
-          this.#ledger.setStatus(
-            sent.messageId,
-            "failed",
-            error instanceof Error ? error.message : String(error),
-          );
-        }
-        handle.update("failed", error);
-        this.#handles.delete(sent.messageId);
-      },
-    );
+  /** SEG-F3: a payload that would not fit in the largest segmented message is refused before anything is sealed. */
+  #checkSize(frame: Frame): void {
+    // Envelope overhead: tag, header, GCM tag, protobuf framing and delivery fields, with room to spare.
+    const limit = segmentCapacity(this.#segmentBytes()) - 256;
+    const size = encodeFrame(frame).length;
+    if (size > limit) {
+      throw new InputError(
+        "invalid_argument",
+        `payload of ${size} bytes is larger than the ${limit} bytes one message may carry (SEG-F3, docs/segmentation.md)`,
+      );
+    }
+  }
+
+  #segmentBytes(): number {
+    // Room for the WakuMessage fields around the payload (content topic, timestamp, protobuf framing).
+    return this.#options.maxMessageBytes - 256;
+  }
+
+  /**
+   * Sends one frame: inside a handler it joins the handler's replies (committed with the handled mark when the
+   * handler returns); elsewhere it is sealed and committed at once.
+   */
+  #sendFrame(conversationId: string, frame: Frame, priority: Priority): MessageHandle {
+    const outbox = this.#outbox;
+    if (!outbox) throw new NetworkError("unreachable", "the bot is not started");
+    const work = this.#work.getStore();
+    if (work && !work.done) {
+      const handle = new MessageHandle(undefined, conversationId, () => this.#commitWork(work, false));
+      work.items.push({ conversationId, frame, priority, handle });
+      return handle;
+    }
+    const [id] = outbox.send([{ conversationId, frame, priority }]);
+    const handle = new MessageHandle(id, conversationId);
+    this.#track(handle);
     return handle;
+  }
+
+  #track(handle: MessageHandle): void {
+    this.#handles.set(handle.id, handle);
+    this.#route(handle.conversationId, { type: "SENT" });
+  }
+
+  /**
+   * Commits a handler's replies; with `handled`, together with its message's handled mark (exactly once, docs/
+   * delivery.md). Called early (without the mark) when the handler needs a reply's id or waits on it.
+   */
+  #commitWork(work: HandlerWork, handled: boolean): void {
+    const items = work.items.splice(0);
+    if (items.length === 0 && !handled) return;
+    const outbox = this.#outbox;
+    if (!outbox) throw new NetworkError("unreachable", "the bot stopped");
+    const ids = outbox.send(items, handled ? work.messageId : undefined);
+    items.forEach((item, i) => {
+      item.handle.bind(ids[i] as string);
+      this.#track(item.handle);
+    });
+  }
+
+  #onOutbox(event: OutboxEvent): void {
+    const json = this.#options.json;
+    switch (event.type) {
+      case "sent":
+        this.#handles.get(event.id)?.update("sent");
+        this.events.emit("sent", { conversation: event.conversation, id: event.id });
+        return;
+      case "delivered":
+      case "read": {
+        const handle = this.#handles.get(event.id);
+        handle?.update(event.type);
+        this.#handles.delete(event.id);
+        this.events.emit(event.type, { conversation: event.conversation, id: event.id });
+        if (json)
+          this.#options.output(
+            JSON.stringify({ event: event.type, conversation: event.conversation, id: event.id }),
+          );
+        return;
+      }
+      case "failed": {
+        this.#handles.get(event.id)?.update("failed", event.error);
+        this.#handles.delete(event.id);
+        const code =
+          event.error instanceof WakubotError
+            ? event.error.code
+            : String(event.error).includes("expired")
+              ? "expired"
+              : "failed";
+        const message = event.error instanceof Error ? event.error.message : String(event.error);
+        this.events.emit("failed", { conversation: event.conversation, id: event.id, code, message });
+        if (json)
+          this.#options.output(
+            JSON.stringify({ event: "failed", conversation: event.conversation, id: event.id, code }),
+          );
+        return;
+      }
+      case "gap":
+      case "recovered": {
+        const e =
+          event.type === "gap"
+            ? { conversation: event.conversation, missing: event.missing }
+            : { conversation: event.conversation, seqs: event.seqs };
+        if (event.type === "gap") this.events.emit("gap", e as BotEvents["gap"]);
+        else this.events.emit("recovered", e as BotEvents["recovered"]);
+        if (json) this.#options.output(JSON.stringify({ event: event.type, ...e }));
+        if (event.type === "gap") this.#repairFromStore(Date.now() - 120_000);
+        return;
+      }
+      case "repair":
+        this.#ledger.setConversationState(event.conversation, "resync");
+        this.#repairFromStore(event.since - 60_000);
+        return;
+      case "repaired":
+        this.#ledger.setConversationState(event.conversation, "ratcheting");
+        return;
+    }
+  }
+
+  #repairQuery: { from: number; timer: ReturnType<typeof setTimeout> } | undefined;
+
+  /** Re-reads the Store from `fromMs` (debounced: one query covers every request of the next second). */
+  #repairFromStore(fromMs: number): void {
+    if (this.#stopped || !this.#delivery) return;
+    if (this.#repairQuery) {
+      this.#repairQuery.from = Math.min(this.#repairQuery.from, fromMs);
+      return;
+    }
+    const timer = setTimeout(() => {
+      const from = this.#repairQuery?.from ?? fromMs;
+      this.#repairQuery = undefined;
+      const delivery = this.#delivery;
+      if (delivery && !this.#stopped) void this.#queryStore(delivery, from);
+    }, 1000);
+    timer.unref?.();
+    this.#repairQuery = { from: fromMs, timer };
   }
 
   #route(conversationId: string, event: Parameters<NodeHost["route"]>[1]): void {
@@ -325,7 +453,30 @@ export class Bot {
     });
     this.#host = host;
     const delivery = this.#delivery as Delivery;
-    this.#queue = new OutboundQueue((m) => delivery.publish(m));
+    const rl = new RateLimitManager({
+      db: this.#dir.messages,
+      ...o.rateLimit,
+      // Stamped when handed over, not when queued: a message may wait up to an epoch and relays refuse
+      // timestamps more than 20 s off.
+      publish: (m) => delivery.publish({ ...m, timestamp: this.#timestamp() }),
+    });
+    this.#rl = rl;
+    const outbox = new Outbox(
+      this.#outboxStore,
+      {
+        seal: (c, f) => this.#store.seal(c, f),
+        publish: (m, priority, id) => this.#publish(m, priority, id),
+        waiting: () => rl.waiting(),
+        setTagWindow: (c, repairing) =>
+          this.#store.setTagWindow(c, repairing ? REPAIR_TAG_WINDOW : undefined),
+        emit: (e) => this.#onOutbox(e),
+        now: Date.now,
+      },
+      o.reliability,
+    );
+    this.#outbox = outbox;
+    rl.onStatus((change) => outbox.onStatus(change));
+    outbox.start();
     this.#unsubscribe = delivery.subscribe(BUCKET_TOPICS, (m) => this.#inbound(m));
     for (const row of this.#ledger.unhandled()) {
       const frame: Frame = {
@@ -333,7 +484,7 @@ export class Bot {
         typeVersion: row.payloadVersion,
         body: new Uint8Array(row.body),
       };
-      this.#dispatch(row.conversationId, row.id, frame, row.receivedAt ?? row.createdAt);
+      this.#dispatch(row.conversationId, row.id, frame, row.receivedAt ?? row.createdAt, row.seq ?? 0);
     }
     await this.#awaitNetwork(delivery);
     await this.#catchUp(delivery);
@@ -383,7 +534,13 @@ export class Bot {
   async #catchUp(delivery: Delivery): Promise<void> {
     const since = this.#ledger.checkpoint() ?? Date.now() - this.#options.catchUpMs;
     // A margin for clock skew between senders (relays accept ±20 s) and for messages still in flight.
-    const timeStart = toWakuTimestamp(since - 60_000);
+    await this.#queryStore(delivery, since - 60_000);
+    await this.#settled();
+  }
+
+  /** Feeds every bucket-topic message the Store holds from `fromMs` on through the inbound path. */
+  async #queryStore(delivery: Delivery, fromMs: number): Promise<void> {
+    const timeStart = toWakuTimestamp(fromMs);
     try {
       for await (const m of delivery.queryStore({
         pubsubTopic: delivery.pubsubTopic,
@@ -393,10 +550,50 @@ export class Bot {
         this.#inbound(m);
       }
     } catch (error) {
-      // Live traffic still flows; report that the catch-up could not reach a store.
+      // Live traffic still flows; report that the query could not reach a store.
       this.#report(error);
     }
-    await this.#settled();
+  }
+
+  /** Hands a message to the rate-limit manager, segmented (all-or-nothing batch) when above the size limit. */
+  #publish(message: WakuMessage, priority: Priority, id: string): void {
+    const rl = this.#rl;
+    if (!rl) return;
+    const maxSegmentBytes = this.#segmentBytes();
+    const settle = (p: Promise<unknown>) => p.catch((error) => this.#report(error));
+    if (message.payload.length <= maxSegmentBytes) {
+      settle(rl.push(message, priority, id));
+      return;
+    }
+    const segments = segmentPayload(message.payload, {
+      maxSegmentBytes,
+      maxPayloadBytes: Number.MAX_SAFE_INTEGER,
+    });
+    settle(
+      rl.pushBatch(
+        segments.map((payload) => ({ ...message, payload })),
+        priority,
+        segments.map((_, i) => `${id}/s${i}`),
+      ),
+    );
+  }
+
+  /** Strictly increasing Waku timestamps keep this bot's messages in sending order in every Store. */
+  #timestamp(): bigint {
+    const now = toWakuTimestamp(Date.now());
+    this.#lastTimestamp = now > this.#lastTimestamp ? now : this.#lastTimestamp + 1n;
+    return this.#lastTimestamp;
+  }
+
+  /**
+   * The rate-limit quota of the current epoch (RLM-U3): limit, used, remaining, queue lengths per priority.
+   *
+   * @example
+   * const { remaining, queued } = bot.quota();
+   */
+  quota(): QuotaInfo {
+    if (!this.#rl) throw new NetworkError("unreachable", "the bot is not started");
+    return this.#rl.quota();
   }
 
   /**
@@ -441,48 +638,81 @@ export class Bot {
 
   #process(m: RoutedMessage): void {
     if (this.#stopped) return;
+    let payload = m.message.payload;
+    if (payload[0] === SEGMENT_VERSION && payload.length > SEGMENT_HEADER_BYTES) {
+      try {
+        const whole = this.#reassembler.add(payload);
+        if (!whole) return;
+        payload = whole;
+      } catch {
+        // Someone else's malformed segment: nothing of ours is lost by ignoring it.
+        return;
+      }
+    }
     let received: Received;
     try {
-      received = this.#store.receive(m.message.payload);
+      received = this.#store.receive(payload);
     } catch (error) {
       // Not ours, or already processed: the normal case for most messages on a shared topic.
-      if (error instanceof CryptoError && (error.code === "unknown_tag" || error.code === "replay")) return;
+      if (error instanceof CryptoError && (error.code === "unknown_tag" || error.code === "replay")) {
+        this.#maybeDuplicate(payload);
+        return;
+      }
       if (error instanceof WakubotError && error.code === "malformed") return;
       this.#report(error);
       return;
     }
     this.#advanceCheckpoint(Number(m.message.timestamp / 1_000_000n));
-    this.#route(received.conversationId, { type: "DECRYPTED" });
-    this.#dispatch(received.conversationId, received.messageId, received.frame, Date.now());
+    const { conversationId, frame } = received;
+    if (received.duplicate) {
+      this.#outbox?.duplicate(conversationId);
+      return;
+    }
+    this.#route(conversationId, { type: "DECRYPTED" });
+    // F4: the commit is done, so the acks this frame makes us owe confirm committed messages only.
+    this.#outbox?.inbound(conversationId, frame);
+    if (frame.type === receipt.wire && frame.body.length === 0) return;
+    this.#dispatch(conversationId, received.messageId, frame, Date.now(), frame.seq ?? 0);
   }
 
-  #dispatch(conversationId: string, messageId: string, frame: Frame, receivedAt: number): void {
+  /** A message we cannot open may be a resend of one we committed: then our ack was lost, so ack again. */
+  #maybeDuplicate(payload: Uint8Array): void {
+    let tag: string;
+    try {
+      tag = Buffer.from(decodeEnvelope(payload).tag).toString("hex");
+    } catch {
+      return;
+    }
+    const conversationId = this.#outboxStore.inboundConversation(tag);
+    if (conversationId) this.#outbox?.duplicate(conversationId);
+  }
+
+  #dispatch(conversationId: string, messageId: string, frame: Frame, receivedAt: number, seq: number): void {
     const decoded = this.payloads.decode(frame);
     const wireId = messageId.slice(messageId.indexOf(":") + 1);
-    if (decoded.kind === "ok" && decoded.type.name === receipt.name) {
-      const ids = (decoded.value as { messages: string[] }).messages;
-      for (const id of this.#ledger.markDelivered(conversationId, ids)) {
-        this.#handles.get(id)?.update("delivered");
-        this.#handles.delete(id);
-        this.events.emit("delivered", { conversation: conversationId, id });
-        if (this.#options.json) {
-          this.#options.output(JSON.stringify({ event: "delivered", conversation: conversationId, id }));
-        }
-      }
-    } else {
-      // F4: confirmed only now that the message is committed to messages.db.
-      try {
-        this.#publishFrame(conversationId, this.payloads.encode(receipt, { messages: [wireId] }), "critical");
-      } catch (error) {
-        this.#report(error, conversationId);
-      }
+    const isReceipt = decoded.kind === "ok" && decoded.type.name === receipt.name;
+    if (isReceipt) {
+      const r = decoded.value as { messages: string[]; read: boolean };
+      // Read receipts; a plain delivery receipt from a peer without delivery fields counts as the ack.
+      const ids = r.read
+        ? this.#outboxStore.markRead(conversationId, r.messages, Date.now())
+        : this.#ledger.markDelivered(conversationId, r.messages);
+      for (const id of ids)
+        this.#onOutbox({ type: r.read ? "read" : "delivered", conversation: conversationId, id });
     }
     const conversation = this.conversation(conversationId);
     const base = {
-      message: { id: messageId, wireId, receivedAt },
+      message: { id: messageId, wireId, receivedAt, seq },
       conversation,
       sender: conversation.peer,
       reply: conversation.send as Context["reply"],
+      markRead: () => {
+        this.#sendFrame(
+          conversationId,
+          this.payloads.encode(receipt, { messages: [wireId], read: true }),
+          "optional",
+        );
+      },
     };
     const ctx: Context =
       decoded.kind === "ok"
@@ -520,9 +750,15 @@ export class Bot {
     const handlers =
       decoded.kind === "ok" ? this.#handlersFor(ctx.type) : (this.#handlers.get("unsupported") ?? []);
     const previous = this.#chains.get(conversationId) ?? Promise.resolve();
+    const work: HandlerWork = { messageId, items: [], done: false };
     const next = previous
-      .then(() => this.#run(ctx, handlers))
-      .then(() => this.#ledger.setStatus(messageId, "handled"))
+      .then(() => this.#work.run(work, () => this.#run(ctx, handlers)))
+      .then(() => {
+        work.done = true;
+        // Receipts have no row to mark; everything else: replies and the handled mark in one commit.
+        if (isReceipt) this.#commitWork(work, false);
+        else this.#commitWork(work, true);
+      })
       .catch((error) => this.#report(error, conversationId));
     this.#chains.set(conversationId, next);
     void next.then(() => {
@@ -586,7 +822,9 @@ export class Bot {
     await this.#settled();
     await Promise.allSettled([...this.#chains.values()]);
     this.#flushCheckpoint();
-    this.#queue?.close(new NetworkError("unreachable", "the bot stopped"));
+    this.#outbox?.close();
+    if (this.#repairQuery) clearTimeout(this.#repairQuery.timer);
+    await this.#rl?.close();
     if (this.#host) await this.#host.stop();
     else await this.#options.delivery?.stop();
     this.#dir.close();

@@ -1,8 +1,8 @@
 /** @module What a handler gets (ctx) and what a send returns (a message handle whose status can be awaited): the bot author's vocabulary, kept free of runtime internals. */
-import { NetworkError } from "../errors.ts";
+import { InputError, NetworkError } from "../errors.ts";
 import type { PayloadType } from "../payloads/index.ts";
 import type { MessageStatus } from "./ledger.ts";
-import type { Priority } from "./outbound.ts";
+import type { Priority } from "./outbox-store.ts";
 
 /** A value to send: a text, or a typed payload. */
 export type Sendable = string | { readonly type: PayloadType<unknown>; readonly value: unknown };
@@ -33,10 +33,34 @@ export class MessageHandle {
     reject: (e: unknown) => void;
   }>();
 
+  #id: string | undefined;
+  readonly #commit: (() => void) | undefined;
+
+  /**
+   * `id` is known at once for messages sent outside handlers. A handler's replies are committed with its handled
+   * mark when it returns (docs/delivery.md §Exactly once); asking for their id or waiting on them before that
+   * commits the replies so far early (`commit`).
+   */
   constructor(
-    readonly id: string,
+    id: string | undefined,
     readonly conversationId: string,
-  ) {}
+    commit?: () => void,
+  ) {
+    this.#id = id;
+    this.#commit = commit;
+  }
+
+  /** The local message id (`<conversation>:<tag hex>`). */
+  get id(): string {
+    if (this.#id === undefined) this.#commit?.();
+    if (this.#id === undefined) throw new InputError("invalid_argument", "this message was never committed");
+    return this.#id;
+  }
+
+  /** @internal The runtime sets the id when the message is committed. */
+  bind(id: string): void {
+    this.#id = id;
+  }
 
   /** Current status. */
   get status(): MessageStatus {
@@ -73,6 +97,7 @@ export class MessageHandle {
    * await handle.wait("sent");
    */
   wait(status: AwaitableStatus, timeoutMs = 30_000): Promise<void> {
+    if (this.#id === undefined) this.#commit?.();
     return new Promise((resolve, reject) => {
       const waiter = { status, resolve, reject };
       this.#waiters.add(waiter);
@@ -80,7 +105,7 @@ export class MessageHandle {
       if (!this.#waiters.has(waiter)) return;
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
-        reject(new NetworkError("timeout", `message ${this.id} not ${status} within ${timeoutMs} ms`));
+        reject(new NetworkError("timeout", `message ${this.#id} not ${status} within ${timeoutMs} ms`));
       }, timeoutMs);
       waiter.resolve = () => {
         clearTimeout(timer);
@@ -142,7 +167,18 @@ export interface Context<T = unknown> {
   /** Payload type name (`text`, `reply`, `acme/order`, or the unreadable type for `unsupported`). */
   readonly type: string;
   readonly version: number;
-  readonly message: { readonly id: string; readonly wireId: string; readonly receivedAt: number };
+  readonly message: {
+    readonly id: string;
+    readonly wireId: string;
+    readonly receivedAt: number;
+    /** The sender's sequence number (docs/delivery.md); 0 for messages from before delivery tracking. */
+    readonly seq: number;
+  };
+  /**
+   * Tells the sender this message was read: its status becomes `read` there (a best-effort receipt, priority
+   * optional).
+   */
+  markRead(): void;
   readonly conversation: Conversation;
   readonly sender: Sender;
   /** Sends a text or typed payload back into this conversation. */

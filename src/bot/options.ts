@@ -1,8 +1,10 @@
 /** @module Bot options and their defaults from the `WAKUBOT_*` environment, which is how `wakubot run` passes its flags to `createBot()` (docs/cli.md). */
 import { resolveDataDir, resolveNodeConfig, resolvePassphrase, type WakubotEnv } from "../config.ts";
 import type { CryptoProvider } from "../crypto/provider.ts";
+import { InputError } from "../errors.ts";
 import type { KdfCost } from "../storage/keyring.ts";
 import type { Delivery } from "../waku/delivery.ts";
+import { DEFAULT_RELIABILITY, type Reliability } from "./outbox.ts";
 
 /** Everything `createBot` accepts; every field is optional. */
 export interface BotOptions {
@@ -31,6 +33,20 @@ export interface BotOptions {
   readonly kdf?: KdfCost;
   /** Idle time after which a conversation's actor leaves memory; default 60 s. */
   readonly idleMs?: number;
+  /** Ack, resend and expiry timings (docs/delivery.md); defaults in `DEFAULT_RELIABILITY`. */
+  readonly reliability?: Partial<Reliability>;
+  /**
+   * Outbound limit, N messages per epoch of T seconds (S1; `WAKUBOT_RATE_LIMIT=N/T`); default 100 per 600 s, as on
+   * The Waku Network. `reserve` and `criticalCap` as in docs/rate-limit.md.
+   */
+  readonly rateLimit?: {
+    readonly limit?: number;
+    readonly epochSeconds?: number;
+    readonly reserve?: number;
+    readonly criticalCap?: number;
+  };
+  /** Largest Waku message; bigger payloads are segmented (SEG-U1). Default 150 KiB, The Waku Network's limit. */
+  readonly maxMessageBytes?: number;
 }
 
 /** Options after defaults. */
@@ -45,6 +61,33 @@ export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers">
   readonly json: boolean;
   readonly catchUpMs: number;
   readonly output: (line: string) => void;
+  readonly reliability: Reliability;
+  readonly rateLimit: {
+    readonly limit: number;
+    readonly epochSeconds: number;
+    readonly reserve?: number;
+    readonly criticalCap?: number;
+  };
+  readonly maxMessageBytes: number;
+}
+
+/**
+ * Reads `WAKUBOT_RATE_LIMIT` (`N/T`: N messages per T seconds).
+ *
+ * @example
+ * parseRateLimit("100/600"); // { limit: 100, epochSeconds: 600 }
+ */
+export function parseRateLimit(value: string): { limit: number; epochSeconds: number } {
+  const m = /^(\d{1,9})\/(\d{1,7})$/.exec(value.trim());
+  const limit = Number(m?.[1]);
+  const epochSeconds = Number(m?.[2]);
+  if (!m || limit < 1 || epochSeconds < 1) {
+    throw new InputError(
+      "invalid_argument",
+      `rate limit must look like N/T (messages per seconds), got "${value}"`,
+    );
+  }
+  return { limit, epochSeconds };
 }
 
 /**
@@ -76,5 +119,13 @@ export function resolveBotOptions(options: BotOptions, env: WakubotEnv): Resolve
     json: options.json ?? env.WAKUBOT_JSON === "1",
     catchUpMs: options.catchUpMs ?? 24 * 3600_000,
     output: options.output ?? ((line) => process.stdout.write(`${line}\n`)),
+    reliability: { ...DEFAULT_RELIABILITY, ...options.reliability },
+    rateLimit: {
+      ...(env.WAKUBOT_RATE_LIMIT
+        ? parseRateLimit(env.WAKUBOT_RATE_LIMIT)
+        : { limit: 100, epochSeconds: 600 }),
+      ...options.rateLimit,
+    },
+    maxMessageBytes: options.maxMessageBytes ?? 150 * 1024,
   };
 }

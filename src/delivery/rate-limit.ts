@@ -163,6 +163,20 @@ export class RateLimitManager implements Rules {
   }
 
   /**
+   * Ids of the messages waiting in the queue (also those restored after a restart), so a caller resuming its own
+   * work does not queue them twice.
+   *
+   * @example
+   * if (!rl.waiting().has(id)) await rl.push(message, "critical", id);
+   */
+  waiting(): Set<string> {
+    const ids = new Set<string>();
+    for (const p of PRIORITIES)
+      for (const group of this.#store.queues[p]) for (const m of group) ids.add(m.id);
+    return ids;
+  }
+
+  /**
    * The current epoch's numbers; `handed` counts publishes not yet answered.
    *
    * @example

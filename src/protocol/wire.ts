@@ -94,11 +94,30 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
 }
 
 /** What a frame carries: a built-in type number or an application type name, its version, and the body. */
-export interface Frame {
+export interface Frame extends FrameDelivery {
   readonly type: number | string;
   readonly typeVersion: number;
   readonly body: Uint8Array;
 }
+
+/**
+ * Delivery fields of a frame (docs/delivery.md; F4, R1): the sender's sequence number, and its acknowledgement of
+ * the peer's messages (cumulative `ack` plus the selective `ackBits`), and on untracked frames the highest seq sent.
+ * Absent fields are zero / empty.
+ *
+ * @example
+ * const f: Frame = { type: 1, typeVersion: 1, body, seq: 7, ack: 3 };
+ */
+export interface FrameDelivery {
+  readonly seq?: number;
+  readonly ack?: number;
+  readonly ackBits?: Uint8Array;
+  readonly sent?: number;
+}
+
+const MAX_SEQ = 0xffff_ffff;
+/** Longest selective-ack bitmap accepted: 256 sequence numbers above the cumulative ack. */
+export const MAX_ACK_BITS_BYTES = 32;
 
 /**
  * Encodes a frame; version 1 is written as an absent field to save two bytes per message.
@@ -111,6 +130,10 @@ export function encodeFrame(f: Frame): Uint8Array {
     ...(typeof f.type === "number" ? { builtin: f.type } : { custom: f.type }),
     ...(f.typeVersion !== 1 ? { typeVersion: f.typeVersion } : {}),
     body: f.body,
+    ...(f.seq ? { seq: f.seq } : {}),
+    ...(f.ack ? { ack: f.ack } : {}),
+    ...(f.ackBits?.length ? { ackBits: f.ackBits } : {}),
+    ...(f.sent ? { sent: f.sent } : {}),
   }).finish();
 }
 
@@ -125,7 +148,15 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const type = m.type === "builtin" ? m.builtin : m.type === "custom" ? m.custom : undefined;
   if (type === undefined || type === "" || type === 0)
     throw new ProtocolError("malformed", "frame has no type");
-  return { type, typeVersion: m.typeVersion || 1, body: m.body };
+  const counters = [m.seq, m.ack, m.sent];
+  if (counters.some((n) => !Number.isSafeInteger(n) || n < 0 || n > MAX_SEQ)) {
+    throw new ProtocolError("malformed", "frame sequence numbers out of range");
+  }
+  if (m.ackBits.length > MAX_ACK_BITS_BYTES)
+    throw new ProtocolError("malformed", "frame ack bitmap too long");
+  const frame: Frame = { type, typeVersion: m.typeVersion || 1, body: m.body };
+  if (!m.seq && !m.ack && !m.sent && m.ackBits.length === 0) return frame;
+  return { ...frame, seq: m.seq, ack: m.ack, ackBits: m.ackBits, sent: m.sent };
 }
 
 /**

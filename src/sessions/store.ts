@@ -4,7 +4,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlnopad } from "@scure/base";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import { accountIdFromPublicKey } from "../account/account-id.ts";
 import {
   bytesEqual,
@@ -15,6 +15,7 @@ import {
 } from "../crypto/provider.ts";
 import { defaultProvider } from "../crypto/providers.ts";
 import { CryptoError, StorageError } from "../errors.ts";
+import { BUILTIN_WIRE } from "../payloads/type.ts";
 import { createInviteLink, parseInviteLink } from "../protocol/invite.ts";
 import { tagAt } from "../protocol/kdf.ts";
 import { DEFAULT_LIMITS, expectedTags, type RatchetLimits, type RatchetState } from "../protocol/ratchet.ts";
@@ -44,7 +45,14 @@ export interface Received {
   readonly frame: Frame;
   readonly peerIdentityKey: Uint8Array;
   readonly newConversation: boolean;
+  /** The frame's seq was already committed in this conversation: a resend that the ratchet could not tell apart. */
+  readonly duplicate: boolean;
 }
+
+/** Receipts (ack-only frames and read receipts) change statuses but are not messages: they get no messages row. */
+const UNRECORDED_TYPE = BUILTIN_WIRE.receipt;
+/** Widest tag window a conversation under repair gets: the ratchet's own skip limit. */
+export const REPAIR_TAG_WINDOW = 1000;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 /** Entries kept per derivation cache: ~130 per active conversation, so a few hundred busy conversations. */
@@ -190,9 +198,35 @@ export class SessionStore {
       .where(eq(s.sessions.conversationId, conversationId))
       .get();
     if (!row) throw new StorageError("db_corrupt", `no session state for conversation ${conversationId}`);
+    if (row.tagWindow) this.#windows.set(conversationId, row.tagWindow);
+    else this.#windows.delete(conversationId);
     return decodeState(
       this.dir.sealer.open(row.state, { table: "sessions", row: conversationId, column: "state" }),
     );
+  }
+
+  /** Conversations whose tag window is not the default, as last loaded. */
+  readonly #windows = new Map<string, number>();
+
+  /**
+   * Sets how many tags ahead per chain the conversation is recognised by (undefined: the default 64) and rewrites
+   * its tag index. A conversation under repair gets {@link REPAIR_TAG_WINDOW}, so a peer whose last messages were
+   * lost in a long run is still recognised (docs/delivery.md §Resync).
+   *
+   * @example
+   * store.setTagWindow(conversationId, REPAIR_TAG_WINDOW);
+   */
+  setTagWindow(conversationId: string, window: number | undefined): void {
+    const state = this.#loadState(conversationId);
+    if (window === undefined || window === this.limits.window) this.#windows.delete(conversationId);
+    else this.#windows.set(conversationId, window);
+    this.dir.secrets.transaction((tx) => {
+      tx.update(s.sessions)
+        .set({ tagWindow: this.#windows.get(conversationId) ?? null })
+        .where(eq(s.sessions.conversationId, conversationId))
+        .run();
+      this.#writeState(tx, conversationId, state);
+    });
   }
 
   /** Writes state and its tag index inside the caller's secrets.db transaction. */
@@ -213,7 +247,8 @@ export class SessionStore {
     if (keepTagIndex) return;
     // The window slides by about one tag per message: write the difference, not the whole index.
     const wanted = new Map<string, Buffer>();
-    for (const tag of expectedTags(state, this.provider, this.limits.window, this.#cachedTag)) {
+    const window = this.#windows.get(id) ?? this.limits.window;
+    for (const tag of expectedTags(state, this.provider, window, this.#cachedTag)) {
       const hash = this.#cachedHash(tag);
       wanted.set(hash.toString("hex"), hash);
     }
@@ -261,18 +296,11 @@ export class SessionStore {
     frame: Frame,
     options: { readonly record?: boolean } = {},
   ): { messageId: string; payload: Uint8Array; tag: Uint8Array } {
-    const sealed = sealFrame(this.#loadState(conversationId), frame, {
-      provider: this.provider,
-      now: this.clock(),
-      limits: this.limits,
-    });
-    const messageId = `${conversationId}:${hex(sealed.tag)}`;
-    // State first, so no key is ever reused. Sending advances only the sending chain: the tags this side expects
-    // are unchanged, so the conversation keeps its tag index as it is.
-    this.dir.secrets.transaction((tx) => this.#writeState(tx, conversationId, sealed.state, true));
+    const sealed = this.seal(conversationId, frame);
     // Protocol traffic such as receipts need no row of their own (`record: false`): it saves two commits per
     // inbound message.
-    if (options.record === false) return { messageId, payload: sealed.payload, tag: sealed.tag };
+    if (options.record === false) return sealed;
+    const { messageId } = sealed;
     this.dir.messages
       .insert(m.messages)
       .values({
@@ -284,9 +312,30 @@ export class SessionStore {
         body: Buffer.from(frame.body),
         status: "queued",
         createdAt: this.clock(),
+        seq: frame.seq || null,
+        tag: hex(sealed.tag),
       })
       .run();
-    return { messageId, payload: sealed.payload, tag: sealed.tag };
+    return sealed;
+  }
+
+  /**
+   * Encrypts a frame and commits the advanced ratchet state, recording nothing else: the caller keeps the
+   * envelope (the bot's outbox writes it with the message row). A crash before that write only skips a key.
+   *
+   * @example
+   * const { messageId, payload, tag } = store.seal(conversationId, frame);
+   */
+  seal(conversationId: string, frame: Frame): { messageId: string; payload: Uint8Array; tag: Uint8Array } {
+    const sealed = sealFrame(this.#loadState(conversationId), frame, {
+      provider: this.provider,
+      now: this.clock(),
+      limits: this.limits,
+    });
+    // State first, so no key is ever reused. Sending advances only the sending chain: the tags this side expects
+    // are unchanged, so the conversation keeps its tag index as it is.
+    this.dir.secrets.transaction((tx) => this.#writeState(tx, conversationId, sealed.state, true));
+    return { messageId: `${conversationId}:${hex(sealed.tag)}`, payload: sealed.payload, tag: sealed.tag };
   }
 
   /**
@@ -422,6 +471,7 @@ export class SessionStore {
           .values({ hash: setup.ephemeralHash, conversationId, createdAt: now })
           .run();
       }
+      if (frame.type === UNRECORDED_TYPE) return;
       tx.insert(s.inbox)
         .values({
           messageId,
@@ -433,18 +483,46 @@ export class SessionStore {
         })
         .run();
     });
-    this.drainInbox();
-    return { conversationId, messageId, frame, peerIdentityKey: state.remoteIdentity, newConversation };
+    if (newConversation && frame.type === UNRECORDED_TYPE)
+      this.#ensureConversation(conversationId, state, now);
+    const duplicate = this.drainInbox().has(messageId);
+    return {
+      conversationId,
+      messageId,
+      frame,
+      peerIdentityKey: state.remoteIdentity,
+      newConversation,
+      duplicate,
+    };
+  }
+
+  /** A first message that was only a receipt still opens the conversation in messages.db. */
+  #ensureConversation(conversationId: string, state: RatchetState, now: number): void {
+    this.dir.messages
+      .insert(m.conversations)
+      .values({
+        id: conversationId,
+        peerAccountId: accountIdFromPublicKey(state.remoteIdentity),
+        peerIdentityKey: Buffer.from(state.remoteIdentity),
+        state: "ratcheting",
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing()
+      .run();
   }
 
   /**
    * Moves committed inbound messages from secrets.db's inbox into messages.db (idempotent; also run at start-up
-   * to finish what a crash interrupted).
+   * to finish what a crash interrupted), advancing the conversation's `recv_ack` in the same transaction (F4: an
+   * ack is owed only once this commits). Returns the ids of messages whose seq was already committed (duplicates,
+   * not written).
    *
    * @example
    * store.drainInbox();
    */
-  drainInbox(): void {
+  drainInbox(): Set<string> {
+    const duplicates = new Set<string>();
     for (const row of this.dir.secrets.select().from(s.inbox).all()) {
       const frame = decodeFrame(
         this.dir.sealer.open(row.frame, { table: "inbox", row: row.messageId, column: "frame" }),
@@ -470,8 +548,39 @@ export class SessionStore {
         } else if (existing.peerIdentityKey && !bytesEqual(new Uint8Array(existing.peerIdentityKey), peer)) {
           throw new StorageError("data_dir_mismatch", "inbox message does not match its conversation's peer");
         }
+        const seq = frame.seq || null;
+        let recvAck = existing?.recvAck ?? 0;
+        if (seq !== null) {
+          // Every seq up to recv_ack has its row; the rows above it say whether this one is a duplicate and how far
+          // the ack moves.
+          const above =
+            seq <= recvAck
+              ? undefined
+              : new Set(
+                  tx
+                    .select({ seq: m.messages.seq })
+                    .from(m.messages)
+                    .where(
+                      and(
+                        eq(m.messages.conversationId, row.conversationId),
+                        eq(m.messages.direction, "in"),
+                        gt(m.messages.seq, recvAck),
+                      ),
+                    )
+                    .all()
+                    .map((r) => r.seq),
+                );
+          if (!above || above.has(seq)) {
+            duplicates.add(row.messageId);
+            return;
+          }
+          if (seq === recvAck + 1) {
+            recvAck = seq;
+            while (above.has(recvAck + 1)) recvAck++;
+          }
+        }
         tx.update(m.conversations)
-          .set({ state: "ratcheting", lastMessageAt: row.receivedAt, updatedAt: row.receivedAt })
+          .set({ state: "ratcheting", lastMessageAt: row.receivedAt, updatedAt: row.receivedAt, recvAck })
           .where(eq(m.conversations.id, row.conversationId))
           .run();
         tx.insert(m.messages)
@@ -485,11 +594,14 @@ export class SessionStore {
             status: "received",
             createdAt: row.receivedAt,
             receivedAt: row.receivedAt,
+            seq,
+            tag: row.messageId.slice(row.messageId.indexOf(":") + 1),
           })
           .onConflictDoNothing()
           .run();
       });
       this.dir.secrets.delete(s.inbox).where(eq(s.inbox.messageId, row.messageId)).run();
     }
+    return duplicates;
   }
 }

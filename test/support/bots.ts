@@ -53,6 +53,8 @@ export function botNetwork(options: MemoryNetworkOptions = {}, root: string = te
         kdf: TEST_KDF,
         delivery,
         output: () => {},
+        // The Waku Network's 100 per 600 s would throttle tests that are not about the rate limit.
+        rateLimit: { limit: 100_000 },
         ...botOptions,
       });
       made.push(bot);

@@ -200,7 +200,11 @@ export class CliProcesses {
     const full = ["--data", data, "--json", ...args];
     const proc = Bun.spawn([process.execPath, BIN, ...full], {
       cwd: REPO,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", WAKUBOT_PASSPHRASE: this.passphrase },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        WAKUBOT_PASSPHRASE: this.passphrase,
+        WAKUBOT_RATE_LIMIT: "100000/600",
+      },
       stdin: options.stdin ?? "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -158,6 +158,18 @@ export namespace wakubot {
         /** Frame body. */
         body: Uint8Array;
 
+        /** Frame seq. */
+        seq: number;
+
+        /** Frame ack. */
+        ack: number;
+
+        /** Frame ackBits. */
+        ackBits: Uint8Array;
+
+        /** Frame sent. */
+        sent: number;
+
         /** Frame type. */
         type?: ("builtin"|"custom");
 
@@ -233,6 +245,18 @@ export namespace wakubot {
             /** Frame body */
             body?: (Uint8Array|null);
 
+            /** Frame seq */
+            seq?: (number|null);
+
+            /** Frame ack */
+            ack?: (number|null);
+
+            /** Frame ackBits */
+            ackBits?: (Uint8Array|null);
+
+            /** Frame sent */
+            sent?: (number|null);
+
             /** Frame type */
             type?: ("builtin"|"custom");
 
@@ -246,6 +270,10 @@ export namespace wakubot {
           custom?: string|null;
           typeVersion?: number|null;
           body?: Uint8Array|null;
+          seq?: number|null;
+          ack?: number|null;
+          ackBits?: Uint8Array|null;
+          sent?: number|null;
           $unknowns?: Uint8Array[];
         } & (
           ({ type?: undefined; builtin?: null; custom?: null }|{ type?: "builtin"; builtin: number; custom?: null }|{ type?: "custom"; builtin?: null; custom: string })

@@ -427,6 +427,10 @@ export const wakubot = $root.wakubot = (() => {
          * @property {string|null} [custom] Frame custom
          * @property {number|null} [typeVersion] Frame typeVersion
          * @property {Uint8Array|null} [body] Frame body
+         * @property {number|null} [seq] Frame seq
+         * @property {number|null} [ack] Frame ack
+         * @property {Uint8Array|null} [ackBits] Frame ackBits
+         * @property {number|null} [sent] Frame sent
          * @property {"builtin"|"custom"} [type] Frame type
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
@@ -446,6 +450,10 @@ export const wakubot = $root.wakubot = (() => {
          *   custom?: string|null;
          *   typeVersion?: number|null;
          *   body?: Uint8Array|null;
+         *   seq?: number|null;
+         *   ack?: number|null;
+         *   ackBits?: Uint8Array|null;
+         *   sent?: number|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
          *   ({ type?: undefined; builtin?: null; custom?: null }|{ type?: "builtin"; builtin: number; custom?: null }|{ type?: "custom"; builtin?: null; custom: string })
@@ -498,6 +506,38 @@ export const wakubot = $root.wakubot = (() => {
          * @instance
          */
         Frame.prototype.body = $util.newBuffer([]);
+
+        /**
+         * Frame seq.
+         * @member {number} seq
+         * @memberof wakubot.Frame
+         * @instance
+         */
+        Frame.prototype.seq = 0;
+
+        /**
+         * Frame ack.
+         * @member {number} ack
+         * @memberof wakubot.Frame
+         * @instance
+         */
+        Frame.prototype.ack = 0;
+
+        /**
+         * Frame ackBits.
+         * @member {Uint8Array} ackBits
+         * @memberof wakubot.Frame
+         * @instance
+         */
+        Frame.prototype.ackBits = $util.newBuffer([]);
+
+        /**
+         * Frame sent.
+         * @member {number} sent
+         * @memberof wakubot.Frame
+         * @instance
+         */
+        Frame.prototype.sent = 0;
 
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
@@ -553,6 +593,14 @@ export const wakubot = $root.wakubot = (() => {
                 writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.typeVersion);
             if (message.body != null && $Object.hasOwnProperty.call(message, "body") && message.body.length)
                 writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.body);
+            if (message.seq != null && $Object.hasOwnProperty.call(message, "seq") && message.seq !== 0)
+                writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.seq);
+            if (message.ack != null && $Object.hasOwnProperty.call(message, "ack") && message.ack !== 0)
+                writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.ack);
+            if (message.ackBits != null && $Object.hasOwnProperty.call(message, "ackBits") && message.ackBits.length)
+                writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.ackBits);
+            if (message.sent != null && $Object.hasOwnProperty.call(message, "sent") && message.sent !== 0)
+                writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.sent);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -629,6 +677,42 @@ export const wakubot = $root.wakubot = (() => {
                             delete message.body;
                         continue;
                     }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.seq = value;
+                        else
+                            delete message.seq;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.ack = value;
+                        else
+                            delete message.ack;
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.ackBits = value;
+                        else
+                            delete message.ackBits;
+                        continue;
+                    }
+                case 8: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.sent = value;
+                        else
+                            delete message.sent;
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -677,6 +761,21 @@ export const wakubot = $root.wakubot = (() => {
                         $util.base64.decode(object.body, message.body = $util.newBuffer($util.base64.length(object.body)), 0);
                     else if (object.body.length >= 0)
                         message.body = object.body;
+            if (object.seq != null)
+                if ($Number(object.seq) !== 0)
+                    message.seq = object.seq >>> 0;
+            if (object.ack != null)
+                if ($Number(object.ack) !== 0)
+                    message.ack = object.ack >>> 0;
+            if (object.ackBits != null)
+                if (object.ackBits.length)
+                    if (typeof object.ackBits === "string")
+                        $util.base64.decode(object.ackBits, message.ackBits = $util.newBuffer($util.base64.length(object.ackBits)), 0);
+                    else if (object.ackBits.length >= 0)
+                        message.ackBits = object.ackBits;
+            if (object.sent != null)
+                if ($Number(object.sent) !== 0)
+                    message.sent = object.sent >>> 0;
             return message;
         };
 
@@ -706,6 +805,16 @@ export const wakubot = $root.wakubot = (() => {
                     if (options.bytes !== $Array)
                         object.body = $util.newBuffer(object.body);
                 }
+                object.seq = 0;
+                object.ack = 0;
+                if (options.bytes === $String)
+                    object.ackBits = "";
+                else {
+                    object.ackBits = [];
+                    if (options.bytes !== $Array)
+                        object.ackBits = $util.newBuffer(object.ackBits);
+                }
+                object.sent = 0;
             }
             if (message.builtin != null && $Object.hasOwnProperty.call(message, "builtin")) {
                 object.builtin = message.builtin;
@@ -721,6 +830,14 @@ export const wakubot = $root.wakubot = (() => {
                 object.typeVersion = message.typeVersion;
             if (message.body != null && $Object.hasOwnProperty.call(message, "body"))
                 object.body = options.bytes === $String ? $util.base64.encode(message.body, 0, message.body.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.body) : message.body;
+            if (message.seq != null && $Object.hasOwnProperty.call(message, "seq"))
+                object.seq = message.seq;
+            if (message.ack != null && $Object.hasOwnProperty.call(message, "ack"))
+                object.ack = message.ack;
+            if (message.ackBits != null && $Object.hasOwnProperty.call(message, "ackBits"))
+                object.ackBits = options.bytes === $String ? $util.base64.encode(message.ackBits, 0, message.ackBits.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.ackBits) : message.ackBits;
+            if (message.sent != null && $Object.hasOwnProperty.call(message, "sent"))
+                object.sent = message.sent;
             return object;
         };
 

@@ -1,6 +1,6 @@
 /** @module drizzle schema of messages.db: public account data, conversations and messages (F6, D3). */
 import { sql } from "drizzle-orm";
-import { blob, check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The account this data directory belongs to: one row, public data only (the secret half is in secrets.db).
@@ -39,6 +39,10 @@ export const conversations = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     lastMessageAt: integer("last_message_at"),
+    /** Every inbound seq up to this is committed (docs/delivery.md); written in the inbound commit. */
+    recvAck: integer("recv_ack").notNull().default(0),
+    /** Highest seq given to an outbound message. */
+    sentSeq: integer("sent_seq").notNull().default(0),
   },
   (t) => [index("conversations_last_message").on(t.lastMessageAt)],
 );
@@ -85,10 +89,24 @@ export const messages = sqliteTable(
     sentAt: integer("sent_at"),
     deliveredAt: integer("delivered_at"),
     receivedAt: integer("received_at"),
+    readAt: integer("read_at"),
+    /** The sender's sequence number (docs/delivery.md); null for messages from before delivery tracking. */
+    seq: integer("seq"),
+    /** The 8-byte conversation tag in hex: the message id both sides share (`ctx.message.wireId`). */
+    tag: text("tag"),
+    /** Outbound only, until acknowledged or expired: the envelope bytes resends publish again, and where. */
+    envelope: blob("envelope", { mode: "buffer" }),
+    contentTopic: text("content_topic"),
+    priority: text("priority", { enum: ["critical", "normal", "optional"] }),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    expiresAt: integer("expires_at"),
   },
   (t) => [
     index("messages_conversation_time").on(t.conversationId, t.createdAt),
     index("messages_status").on(t.status),
+    uniqueIndex("messages_conversation_seq").on(t.conversationId, t.direction, t.seq),
+    index("messages_tag").on(t.tag),
   ],
 );
 

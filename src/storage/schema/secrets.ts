@@ -90,6 +90,8 @@ export const sessions = sqliteTable("sessions", {
   state: blob("state", { mode: "buffer" }).notNull(),
   stateVersion: integer("state_version").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  /** Tags expected ahead per chain when wider than the default (a conversation under repair, docs/delivery.md). */
+  tagWindow: integer("tag_window"),
 });
 
 /**

@@ -1,0 +1,426 @@
+/** @module The bot's outbox: sequence numbers, piggybacked and delayed acks, resends with back-off, flow control, gap detection and repair mode, on top of the rate-limit manager (F4, R1, NET3; docs/delivery.md). */
+import { acknowledgedAmong, highestAcknowledged, InboundSeqs } from "../delivery/acks.ts";
+import type { StatusChange } from "../delivery/rate-limit.ts";
+import { BUILTIN_WIRE } from "../payloads/type.ts";
+import type { Frame } from "../protocol/wire.ts";
+import type { WakuMessage } from "../waku/message.ts";
+import { bucketOfTag, bucketTopic } from "../waku/topics.ts";
+import type { OutboundRow, OutboxStore, Priority } from "./outbox-store.ts";
+
+/**
+ * Timings and bounds of the delivery guarantees (`createBot({ reliability })`), in ms.
+ *
+ * @example
+ * const fast: Partial<Reliability> = { ackDelayMs: 10, resendAfterMs: 100, maxResendDelayMs: 400 };
+ */
+export interface Reliability {
+  /** An ack that no outgoing message took along goes on its own after this long. Default 500. */
+  readonly ackDelayMs: number;
+  /** Least time between two re-acks of duplicates in one conversation. Default 5,000. */
+  readonly reAckMs: number;
+  /** First resend of an unacknowledged message; later ones double. Default 10,000. */
+  readonly resendAfterMs: number;
+  /** Longest wait between resends. Default 600,000. */
+  readonly maxResendDelayMs: number;
+  /** An unacknowledged message fails with `expired` after this long. Default 14 days (the Store retention). */
+  readonly expireAfterMs: number;
+  /** Most unacknowledged messages per conversation; more wait `queued`. Default 32 (half the tag window). */
+  readonly maxInFlight: number;
+}
+
+/**
+ * Defaults of {@link Reliability}.
+ *
+ * @example
+ * const r = { ...DEFAULT_RELIABILITY, resendAfterMs: 2000 };
+ */
+export const DEFAULT_RELIABILITY: Reliability = {
+  ackDelayMs: 500,
+  reAckMs: 5_000,
+  resendAfterMs: 10_000,
+  maxResendDelayMs: 600_000,
+  expireAfterMs: 14 * 24 * 3600_000,
+  maxInFlight: 32,
+};
+
+/** Attempts (first send included) after which a conversation's oldest unacknowledged message puts it in repair. */
+const REPAIR_AFTER_ATTEMPTS = 3;
+/** Least time between two fast resends of one message asked for by a selective ack. */
+const FAST_RESEND_MS = 1_000;
+
+/** What the outbox reports; the bot turns these into events and statuses. */
+export type OutboxEvent =
+  | { type: "sent" | "delivered" | "read"; conversation: string; id: string }
+  | { type: "failed"; conversation: string; id: string; error: unknown }
+  | { type: "gap"; conversation: string; missing: number[] }
+  | { type: "recovered"; conversation: string; seqs: number[] }
+  | { type: "repair"; conversation: string; since: number }
+  | { type: "repaired"; conversation: string };
+
+/**
+ * What the outbox needs from the bot.
+ *
+ * @example
+ * const hooks: OutboxHooks = { seal: (c, f) => store.seal(c, f), publish: (m, p, id) => rl.push(m, p, id), … };
+ */
+export interface OutboxHooks {
+  readonly seal: (
+    conversationId: string,
+    frame: Frame,
+  ) => { messageId: string; payload: Uint8Array; tag: Uint8Array };
+  readonly publish: (message: WakuMessage, priority: Priority, id: string) => void;
+  readonly waiting: () => Set<string>;
+  readonly setTagWindow: (conversationId: string, repairing: boolean) => void;
+  readonly emit: (event: OutboxEvent) => void;
+  readonly now: () => number;
+}
+
+/** A message to seal and send. */
+export interface OutgoingFrame {
+  readonly conversationId: string;
+  readonly frame: Frame;
+  readonly priority: Priority;
+}
+
+interface Peer {
+  sentSeq: number;
+  readonly unacked: Map<number, OutboundRow & { lastSentAt: number }>;
+  readonly held: OutboundRow[];
+  readonly inbound: InboundSeqs;
+  ackTimer: ReturnType<typeof setTimeout> | undefined;
+  lastReAckAt: number;
+  repairing: boolean;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/**
+ * The outbox of one bot. `send` seals and commits; acks and resends happen by themselves.
+ *
+ * @example
+ * const outbox = new Outbox(dir, hooks, DEFAULT_RELIABILITY);
+ * outbox.start();
+ * const [id] = outbox.send([{ conversationId, frame, priority: "normal" }]);
+ */
+export class Outbox {
+  readonly #records: OutboxStore;
+  readonly #hooks: OutboxHooks;
+  readonly #r: Reliability;
+  readonly #peers = new Map<string, Peer>();
+  /** Publish ids (`<message id>#<attempt>`) handed to the rate-limit manager and not answered yet. */
+  readonly #inQueue = new Set<string>();
+  #tick: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(records: OutboxStore, hooks: OutboxHooks, reliability: Reliability) {
+    this.#records = records;
+    this.#hooks = hooks;
+    this.#r = reliability;
+  }
+
+  /**
+   * The conversation's state, loaded on first use. `justCommitted` is an inbound seq whose row is already in the
+   * database but not yet noted here: it is left out of the loaded state so that noting it reports its gaps.
+   */
+  #peer(conversationId: string, justCommitted = 0): Peer {
+    let peer = this.#peers.get(conversationId);
+    if (!peer) {
+      const loaded = this.#records.inbound(conversationId);
+      const ack = loaded.ack;
+      const above = loaded.above.filter((seq) => seq !== justCommitted);
+      peer = {
+        sentSeq: this.#records.sentSeq(conversationId),
+        unacked: new Map(),
+        held: [],
+        inbound: new InboundSeqs(ack, above),
+        ackTimer: undefined,
+        lastReAckAt: 0,
+        repairing: false,
+      };
+      this.#peers.set(conversationId, peer);
+    }
+    return peer;
+  }
+
+  /**
+   * Resumes after a start: unacknowledged messages come back from messages.db; those never handed to delivery
+   * (and not restored by the rate-limit manager) go now, the rest when their resend is due.
+   *
+   * @example
+   * outbox.start();
+   */
+  start(): void {
+    const waiting = this.#hooks.waiting();
+    for (const id of waiting) this.#inQueue.add(id);
+    for (const row of this.#records.outstanding()) {
+      const peer = this.#peer(row.conversationId);
+      if (!row.seq) {
+        if (![...waiting].some((id) => id.startsWith(`${row.id}#`))) this.#publish(row, peer);
+        continue;
+      }
+      this.#admit(
+        row,
+        peer,
+        [...waiting].some((id) => id.startsWith(`${row.id}#`)),
+      );
+    }
+    const every = Math.max(10, Math.min(1000, Math.floor(this.#r.resendAfterMs / 4)));
+    this.#tick = setInterval(() => this.#resendDue(), every);
+    this.#tick.unref?.();
+  }
+
+  /**
+   * Seals frames in order (tracked ones get the next seq; all carry the current ack), commits their rows together
+   * with `handled`'s handled mark, and publishes them. Returns the message ids.
+   *
+   * @example
+   * const ids = outbox.send(replies, inboundMessageId);
+   */
+  send(items: readonly OutgoingFrame[], handled?: string): string[] {
+    const now = this.#hooks.now();
+    const rows: OutboundRow[] = [];
+    const seqs = new Map<string, number>();
+    for (const item of items) {
+      const peer = this.#peer(item.conversationId);
+      const tracked = item.priority !== "optional";
+      const seq = tracked ? (seqs.get(item.conversationId) ?? peer.sentSeq) + 1 : 0;
+      if (tracked) seqs.set(item.conversationId, seq);
+      const frame: Frame = { ...item.frame, ...peer.inbound.fields(), ...(seq ? { seq } : {}) };
+      const sealed = this.#hooks.seal(item.conversationId, frame);
+      rows.push({
+        id: sealed.messageId,
+        conversationId: item.conversationId,
+        seq,
+        tag: hex(sealed.tag),
+        payloadType: String(frame.type),
+        payloadVersion: frame.typeVersion,
+        body: frame.body,
+        envelope: sealed.payload,
+        contentTopic: bucketTopic(bucketOfTag(sealed.tag)),
+        priority: item.priority,
+        createdAt: now,
+        attempts: 0,
+        nextAttemptAt: now,
+        expiresAt: now + this.#r.expireAfterMs,
+      });
+    }
+    // Commit first: a crash after it republishes from messages.db; a crash before it never happened.
+    this.#records.commit(rows, handled);
+    for (const [conversationId, seq] of seqs) this.#peer(conversationId).sentSeq = seq;
+    for (const row of rows) {
+      const peer = this.#peer(row.conversationId);
+      if (row.seq) this.#admit(row, peer, false);
+      else this.#publish(row, peer);
+    }
+    return rows.map((r) => r.id);
+  }
+
+  /** Tracked row: in flight if the window allows, else held until acks free a slot. */
+  #admit(row: OutboundRow, peer: Peer, alreadyQueued: boolean): void {
+    if (peer.unacked.size >= this.#r.maxInFlight) {
+      peer.held.push(row);
+      return;
+    }
+    peer.unacked.set(row.seq, { ...row, lastSentAt: 0 });
+    if (alreadyQueued) return;
+    if (row.attempts === 0 || row.nextAttemptAt <= this.#hooks.now()) this.#publish(row, peer);
+  }
+
+  #publish(row: OutboundRow, peer: Peer): void {
+    if (this.#closed) return;
+    const now = this.#hooks.now();
+    const entry = peer.unacked.get(row.seq);
+    const attempts = row.attempts + 1;
+    const next = now + Math.min(this.#r.maxResendDelayMs, this.#r.resendAfterMs * 2 ** (attempts - 1));
+    if (entry && row.seq) {
+      entry.attempts = attempts;
+      entry.nextAttemptAt = next;
+      entry.lastSentAt = now;
+      this.#records.recordAttempt(row.id, attempts, next);
+    }
+    const id = `${row.id}#${attempts}`;
+    this.#inQueue.add(id);
+    // The Waku timestamp is stamped when the rate-limit manager hands the message to delivery.
+    this.#hooks.publish(
+      { payload: row.envelope, contentTopic: row.contentTopic, timestamp: 0n },
+      row.priority,
+      id,
+    );
+    // The frame carried the current ack: nothing more is owed unless more arrives.
+    if (peer.ackTimer && row.seq) {
+      clearTimeout(peer.ackTimer);
+      peer.ackTimer = undefined;
+    }
+  }
+
+  /**
+   * A status from the rate-limit manager for one of our publishes.
+   *
+   * @example
+   * rl.onStatus((c) => outbox.onStatus(c));
+   */
+  onStatus(change: StatusChange): void {
+    if (change.status === "queued" || change.status === "handed") return;
+    this.#inQueue.delete(change.id);
+    const hash = change.id.lastIndexOf("#");
+    if (hash < 0 || change.id.startsWith("ack:")) return;
+    const id = change.id.slice(0, hash);
+    const conversation = id.slice(0, id.indexOf(":"));
+    const now = this.#hooks.now();
+    if (change.status === "sent") {
+      if (this.#records.markSent(id, now)) this.#hooks.emit({ type: "sent", conversation, id });
+      return;
+    }
+    const untracked = !this.#peers.get(conversation) || change.priority === "optional";
+    if (change.status === "dropped" || untracked) {
+      const error = change.status === "dropped" ? `dropped: ${change.reason}` : String(change.error);
+      this.#records.finish(id, change.status === "dropped" ? "dropped" : "failed", error);
+      this.#hooks.emit({ type: "failed", conversation, id, error: change.error ?? new Error(error) });
+    }
+    // A failed publish of a tracked message is resent when due.
+  }
+
+  /**
+   * An inbound frame was committed (or is an ack-only frame): applies its acks, records its seq, and owes an ack.
+   * Returns what changed on the receive side.
+   *
+   * @example
+   * outbox.inbound(conversationId, frame);
+   */
+  inbound(conversationId: string, frame: Frame): void {
+    const peer = this.#peer(conversationId, frame.seq);
+    this.#applyAcks(conversationId, peer, frame);
+    let urgent = false;
+    if (frame.seq) {
+      const change = peer.inbound.add(frame.seq);
+      if (change.gaps.length > 0) {
+        urgent = true;
+        this.#hooks.emit({ type: "gap", conversation: conversationId, missing: [...change.gaps] });
+      }
+      if (change.recovered.length > 0) {
+        this.#hooks.emit({ type: "recovered", conversation: conversationId, seqs: [...change.recovered] });
+      }
+      this.#oweAck(conversationId, peer, urgent ? 0 : this.#r.ackDelayMs);
+    } else if (frame.sent) {
+      const gaps = peer.inbound.peerSent(frame.sent);
+      if (gaps.length > 0) {
+        this.#hooks.emit({ type: "gap", conversation: conversationId, missing: gaps });
+        this.#oweAck(conversationId, peer, 0);
+      }
+    }
+  }
+
+  /**
+   * A copy of a message we already committed arrived: the sender did not get our ack. Re-acks, at most once per
+   * `reAckMs`.
+   *
+   * @example
+   * outbox.duplicate(conversationId);
+   */
+  duplicate(conversationId: string): void {
+    const peer = this.#peer(conversationId);
+    const now = this.#hooks.now();
+    if (now - peer.lastReAckAt < this.#r.reAckMs) return;
+    peer.lastReAckAt = now;
+    this.#oweAck(conversationId, peer, 0);
+  }
+
+  #applyAcks(conversationId: string, peer: Peer, frame: Frame): void {
+    if (!frame.ack && !frame.ackBits?.length) return;
+    const ack = frame.ack ?? 0;
+    const acked = acknowledgedAmong(ack, frame.ackBits, peer.unacked.keys());
+    if (acked.length > 0) {
+      const ids = acked.map((seq) => (peer.unacked.get(seq) as OutboundRow).id);
+      for (const seq of acked) peer.unacked.delete(seq);
+      for (const id of this.#records.markDelivered(ids, this.#hooks.now())) {
+        this.#hooks.emit({ type: "delivered", conversation: conversationId, id });
+      }
+      while (peer.held.length > 0 && peer.unacked.size < this.#r.maxInFlight) {
+        this.#admit(peer.held.shift() as OutboundRow, peer, false);
+      }
+    }
+    // Holes below the highest acknowledged seq are the receiver asking for them again.
+    const highest = highestAcknowledged(ack, frame.ackBits);
+    const now = this.#hooks.now();
+    for (const [seq, entry] of peer.unacked) {
+      if (seq < highest && now - entry.lastSentAt >= FAST_RESEND_MS) this.#publish(entry, peer);
+    }
+    if (peer.repairing && peer.unacked.size === 0) {
+      peer.repairing = false;
+      this.#hooks.setTagWindow(conversationId, false);
+      this.#hooks.emit({ type: "repaired", conversation: conversationId });
+    }
+  }
+
+  #oweAck(conversationId: string, peer: Peer, delayMs: number): void {
+    if (peer.ackTimer) {
+      if (delayMs > 0) return;
+      clearTimeout(peer.ackTimer);
+    }
+    peer.ackTimer = setTimeout(() => {
+      peer.ackTimer = undefined;
+      this.#sendAck(conversationId, peer);
+    }, delayMs);
+    peer.ackTimer.unref?.();
+  }
+
+  /** An ack-only frame: an empty receipt carrying the ack fields and our highest seq. */
+  #sendAck(conversationId: string, peer: Peer): void {
+    if (this.#closed) return;
+    const frame: Frame = {
+      type: BUILTIN_WIRE.receipt,
+      typeVersion: 1,
+      body: new Uint8Array(0),
+      ...peer.inbound.fields(),
+      ...(peer.sentSeq ? { sent: peer.sentSeq } : {}),
+    };
+    const sealed = this.#hooks.seal(conversationId, frame);
+    const id = `ack:${sealed.messageId}#1`;
+    this.#inQueue.add(id);
+    this.#hooks.publish(
+      { payload: sealed.payload, contentTopic: bucketTopic(bucketOfTag(sealed.tag)), timestamp: 0n },
+      "critical",
+      id,
+    );
+  }
+
+  #resendDue(): void {
+    if (this.#closed) return;
+    const now = this.#hooks.now();
+    for (const [conversationId, peer] of this.#peers) {
+      for (const [seq, entry] of peer.unacked) {
+        if (now >= entry.expiresAt) {
+          peer.unacked.delete(seq);
+          this.#records.finish(entry.id, "failed", "expired");
+          this.#hooks.emit({
+            type: "failed",
+            conversation: conversationId,
+            id: entry.id,
+            error: new Error("expired: not acknowledged in time"),
+          });
+          continue;
+        }
+        if (now < entry.nextAttemptAt || this.#inQueue.has(`${entry.id}#${entry.attempts}`)) continue;
+        this.#publish(entry, peer);
+        if (!peer.repairing && entry.attempts >= REPAIR_AFTER_ATTEMPTS) {
+          peer.repairing = true;
+          this.#hooks.setTagWindow(conversationId, true);
+          this.#hooks.emit({ type: "repair", conversation: conversationId, since: entry.createdAt });
+        }
+      }
+    }
+  }
+
+  /** Unacknowledged and held messages per conversation (for tests and the admin API). */
+  pending(conversationId: string): { unacked: number; held: number } {
+    const peer = this.#peers.get(conversationId);
+    return { unacked: peer?.unacked.size ?? 0, held: peer?.held.length ?? 0 };
+  }
+
+  /** Stops timers; nothing is lost (every envelope is in messages.db). */
+  close(): void {
+    this.#closed = true;
+    if (this.#tick) clearInterval(this.#tick);
+    for (const peer of this.#peers.values()) if (peer.ackTimer) clearTimeout(peer.ackTimer);
+  }
+}
