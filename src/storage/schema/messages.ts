@@ -52,7 +52,7 @@ export const DIRECTIONS = ["in", "out"] as const;
 
 /**
  * Delivery status of a message. Outbound: queued → sent → delivered → read, or dropped / failed.
- * Inbound: received → handled. Transitions are owned by the delivery layer (issue 6).
+ * Inbound: received → handled. Transitions are owned by the outbox (src/bot/outbox.ts, docs/delivery.md).
  */
 export const MESSAGE_STATUSES = [
   "queued",
