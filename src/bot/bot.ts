@@ -18,7 +18,7 @@ import {
   reply as replyType,
   text as textType,
 } from "../payloads/index.ts";
-import { decodeEnvelope, encodeFrame, type Frame } from "../protocol/wire.ts";
+import { decodeEnvelope, encodeFrame, type Frame, MAX_ENVELOPE_BYTES } from "../protocol/wire.ts";
 import { type InviteOptions, REPAIR_TAG_WINDOW, type Received, SessionStore } from "../sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir, SECRETS_DB } from "../storage/data-dir.ts";
 import type { Delivery } from "../waku/delivery.ts";
@@ -112,7 +112,8 @@ export const runningBots = new Set<Bot>();
  */
 export class Bot {
   readonly events = new Emitter();
-  readonly payloads = new PayloadRegistry();
+  /** Bodies up to the segmentation cap; `#checkSize` refuses what would not fit in one segmented message. */
+  readonly payloads = new PayloadRegistry({ maxBodyBytes: MAX_ENVELOPE_BYTES });
   readonly #options: ResolvedBotOptions;
   readonly #dir: DataDir;
   readonly #store: SessionStore;
@@ -386,6 +387,9 @@ export class Bot {
         if (event.type === "gap") this.#repairFromStore(Date.now() - 120_000);
         return;
       }
+      case "retrying":
+        this.#report(event.error, event.conversation);
+        return;
       case "repair":
         this.#ledger.setConversationState(event.conversation, "resync");
         this.#repairFromStore(event.since - 60_000);
@@ -471,6 +475,7 @@ export class Bot {
           this.#store.setTagWindow(c, repairing ? REPAIR_TAG_WINDOW : undefined),
         emit: (e) => this.#onOutbox(e),
         now: Date.now,
+        maxUnsegmentedBytes: this.#segmentBytes(),
       },
       o.reliability,
     );
@@ -567,7 +572,7 @@ export class Bot {
     }
     const segments = segmentPayload(message.payload, {
       maxSegmentBytes,
-      maxPayloadBytes: Number.MAX_SAFE_INTEGER,
+      maxPayloadBytes: 0xffff_ffff,
     });
     settle(
       rl.pushBatch(

@@ -234,13 +234,16 @@ export class OutboxStore {
   }
 
   /** Ends a message that cannot go: failed (expired) or dropped; the envelope is dropped. */
-  finish(id: string, status: "failed" | "dropped", error: string): void {
-    run(() =>
-      this.#db
-        .update(m.messages)
-        .set({ status, error, envelope: null })
-        .where(and(eq(m.messages.id, id), inArray(m.messages.status, ["queued", "sent"])))
-        .run(),
+  finish(id: string, status: "failed" | "dropped", error: string): boolean {
+    return (
+      run(() =>
+        this.#db
+          .update(m.messages)
+          .set({ status, error, envelope: null })
+          .where(and(eq(m.messages.id, id), inArray(m.messages.status, ["queued", "sent"])))
+          .returning({ id: m.messages.id })
+          .all(),
+      ).length > 0
     );
   }
 }

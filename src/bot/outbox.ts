@@ -52,6 +52,8 @@ const FAST_RESEND_MS = 1_000;
 export type OutboxEvent =
   | { type: "sent" | "delivered" | "read"; conversation: string; id: string }
   | { type: "failed"; conversation: string; id: string; error: unknown }
+  /** A publish failed; the message stays and is resent when due (RLM-R1: the delivery layer's error still shows). */
+  | { type: "retrying"; conversation: string; id: string; error: unknown }
   | { type: "gap"; conversation: string; missing: number[] }
   | { type: "recovered"; conversation: string; seqs: number[] }
   | { type: "repair"; conversation: string; since: number }
@@ -73,6 +75,8 @@ export interface OutboxHooks {
   readonly setTagWindow: (conversationId: string, repairing: boolean) => void;
   readonly emit: (event: OutboxEvent) => void;
   readonly now: () => number;
+  /** Envelopes up to this size go as one Waku message; larger ones are segmented. */
+  readonly maxUnsegmentedBytes: number;
 }
 
 /** A message to seal and send. */
@@ -111,6 +115,11 @@ export class Outbox {
   readonly #inQueue = new Set<string>();
   #tick: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /**
+   * Smoothed time from first publish to ack (RFC 6298 §2 style, α = 1/8). A resend waits at least 3× this, so a
+   * loaded receiver that acks late is not flooded with resends of what it is still working through.
+   */
+  #srtt = 0;
 
   constructor(records: OutboxStore, hooks: OutboxHooks, reliability: Reliability) {
     this.#records = records;
@@ -207,11 +216,14 @@ export class Outbox {
     // Commit first: a crash after it republishes from messages.db; a crash before it never happened.
     this.#records.commit(rows, handled);
     for (const [conversationId, seq] of seqs) this.#peer(conversationId).sentSeq = seq;
-    for (const row of rows) {
-      const peer = this.#peer(row.conversationId);
-      if (row.seq) this.#admit(row, peer, false);
-      else this.#publish(row, peer);
-    }
+    // Published after the caller has the ids: a status (a drop) may come back synchronously.
+    queueMicrotask(() => {
+      for (const row of rows) {
+        const peer = this.#peer(row.conversationId);
+        if (row.seq) this.#admit(row, peer, false);
+        else this.#publish(row, peer);
+      }
+    });
     return rows.map((r) => r.id);
   }
 
@@ -241,9 +253,12 @@ export class Outbox {
     const id = `${row.id}#${attempts}`;
     this.#inQueue.add(id);
     // The Waku timestamp is stamped when the rate-limit manager hands the message to delivery.
+    // Resends are repair traffic, critical (docs/rate-limit.md) — except segmented ones, whose batch may be larger
+    // than the critical cap.
+    const repair = attempts > 1 && row.envelope.length <= this.#hooks.maxUnsegmentedBytes;
     this.#hooks.publish(
       { payload: row.envelope, contentTopic: row.contentTopic, timestamp: 0n },
-      row.priority,
+      repair ? "critical" : row.priority,
       id,
     );
     // The frame carried the current ack: nothing more is owed unless more arrives.
@@ -261,10 +276,12 @@ export class Outbox {
    */
   onStatus(change: StatusChange): void {
     if (change.status === "queued" || change.status === "handed") return;
-    this.#inQueue.delete(change.id);
-    const hash = change.id.lastIndexOf("#");
+    // Segments report one by one as `<id>#<attempt>/s<i>`; the attempt is what the resend timer checks.
+    const publishId = change.id.replace(/\/s\d+$/, "");
+    this.#inQueue.delete(publishId);
+    const hash = publishId.lastIndexOf("#");
     if (hash < 0 || change.id.startsWith("ack:")) return;
-    const id = change.id.slice(0, hash);
+    const id = publishId.slice(0, hash);
     const conversation = id.slice(0, id.indexOf(":"));
     const now = this.#hooks.now();
     if (change.status === "sent") {
@@ -274,10 +291,14 @@ export class Outbox {
     const untracked = !this.#peers.get(conversation) || change.priority === "optional";
     if (change.status === "dropped" || untracked) {
       const error = change.status === "dropped" ? `dropped: ${change.reason}` : String(change.error);
-      this.#records.finish(id, change.status === "dropped" ? "dropped" : "failed", error);
-      this.#hooks.emit({ type: "failed", conversation, id, error: change.error ?? new Error(error) });
+      // One event per message, not per segment of a dropped batch.
+      if (this.#records.finish(id, change.status === "dropped" ? "dropped" : "failed", error)) {
+        this.#hooks.emit({ type: "failed", conversation, id, error: change.error ?? new Error(error) });
+      }
+    } else {
+      // A failed publish of a tracked message is resent when due.
+      this.#hooks.emit({ type: "retrying", conversation, id, error: change.error });
     }
-    // A failed publish of a tracked message is resent when due.
   }
 
   /**
@@ -330,6 +351,15 @@ export class Outbox {
     const ack = frame.ack ?? 0;
     const acked = acknowledgedAmong(ack, frame.ackBits, peer.unacked.keys());
     if (acked.length > 0) {
+      const now = this.#hooks.now();
+      for (const seq of acked) {
+        const entry = peer.unacked.get(seq);
+        // Karn's rule: only messages sent once give a clean sample.
+        if (entry && entry.attempts === 1 && entry.lastSentAt > 0) {
+          const sample = now - entry.lastSentAt;
+          this.#srtt = this.#srtt === 0 ? sample : this.#srtt + (sample - this.#srtt) / 8;
+        }
+      }
       const ids = acked.map((seq) => (peer.unacked.get(seq) as OutboundRow).id);
       for (const seq of acked) peer.unacked.delete(seq);
       for (const id of this.#records.markDelivered(ids, this.#hooks.now())) {
@@ -400,7 +430,8 @@ export class Outbox {
           });
           continue;
         }
-        if (now < entry.nextAttemptAt || this.#inQueue.has(`${entry.id}#${entry.attempts}`)) continue;
+        if (now < entry.nextAttemptAt || now - entry.lastSentAt < 3 * this.#srtt) continue;
+        if (this.#inQueue.has(`${entry.id}#${entry.attempts}`)) continue;
         this.#publish(entry, peer);
         if (!peer.repairing && entry.attempts >= REPAIR_AFTER_ATTEMPTS) {
           peer.repairing = true;

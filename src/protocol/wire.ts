@@ -6,8 +6,11 @@ import { HEADER_BYTES, type RatchetMessage } from "./ratchet.ts";
 
 /** The only envelope version this code writes and reads. */
 export const ENVELOPE_VERSION = 1;
-/** Largest envelope accepted before decoding (Waku's 150 KB message limit, docs/protocol.md). */
-export const MAX_ENVELOPE_BYTES = 150 * 1024;
+/**
+ * Largest envelope accepted before decoding: a segmented envelope rebuilt from at most 49 data segments of
+ * 150 KiB (docs/segmentation.md); unsegmented envelopes are bounded by Waku's 150 KB message limit first.
+ */
+export const MAX_ENVELOPE_BYTES = 8 * 1024 * 1024;
 
 /** A decoded envelope: a ratchet message, plus the X3DH fields while the initiator has not heard back. */
 export interface Envelope extends RatchetMessage {
@@ -55,7 +58,7 @@ function decodeWith<T>(what: string, bytes: Uint8Array, decode: (b: Uint8Array) 
  * const envelope = decodeEnvelope(wakuMessage.payload);
  */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  if (bytes.length > MAX_ENVELOPE_BYTES) throw new ProtocolError("too_large", "envelope larger than 150 KB");
+  if (bytes.length > MAX_ENVELOPE_BYTES) throw new ProtocolError("too_large", "envelope larger than 8 MiB");
   // Field 1 (version) is always written first; read it before trusting the rest of the layout (S2).
   if (
     bytes.length >= 2 &&
