@@ -26,8 +26,8 @@ export interface Group {
  */
 export const GROUPS: Record<string, Group> = {
   ratchet: { run: measureRatchet },
-  wire: { run: measureWire, pending: "wire.receipt comes with receipts (issue 6)" },
-  p1: { run: measureP1, pending: "receipts and repair traffic join the p1 traffic with issue 6" },
+  wire: { run: measureWire },
+  p1: { run: measureP1 },
   e2e: { run: measureE2e },
   scale: { run: measureScale },
   storage: { run: measureStorage },

@@ -1,4 +1,4 @@
-/** @module Benchmark group `p1`: bytes per node per message on a 20-node loopback relay network carrying real wakubot traffic, projected to P1's load (10,000 users × 4 messages a minute). */
+/** @module Benchmark group `p1`: bytes per node per user message on a 20-node loopback relay network carrying real wakubot traffic (texts, ack-only receipts), projected with repair traffic to P1's load (10,000 users × 4 messages a minute). */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,23 +8,35 @@ import { toWakuTimestamp } from "../src/waku/message.ts";
 import { type GossipParameters, WakuNode } from "../src/waku/node.ts";
 import { BUCKET_TOPICS, bucketOfTag, bucketTopic } from "../src/waku/topics.ts";
 import type { Figure } from "./groups.ts";
-import { steadyTraffic } from "./sessions.ts";
+import { steadyTraffic, type TrafficEnvelope } from "./sessions.ts";
 
 /** P1: 10,000 users × 4 messages a minute on one shard. */
 export const P1_MSGS_PER_S = (10_000 * 4) / 60;
+/** The outbox's default `ackDelayMs`: the ack-only frame leaves this long after the text it acknowledges. */
+const ACK_DELAY_MS = 500;
+
+/** Bytes per node per user message, each direction. */
+export interface Directional {
+  readonly in: number;
+  readonly out: number;
+}
 
 /** One measurement of a network configuration. */
 export interface P1Result {
   readonly nodes: number;
-  /** Marginal bytes per node per message, the larger direction (in or out). */
-  readonly bytesPerNodePerMsg: number;
-  readonly bytesInPerMsg: number;
-  readonly bytesOutPerMsg: number;
+  /**
+   * Best case, acks ride on replies: one text envelope per user message (the text carries the piggybacked ack).
+   * Marginal bytes per node per user message.
+   */
+  readonly piggybacked: Directional;
+  /**
+   * Worst case, nobody answers within `ackDelayMs`: one text envelope and one ack-only envelope per user message.
+   * Marginal bytes per node per user message.
+   */
+  readonly withReceipt: Directional;
   /** Idle traffic per node (heartbeats, pings), bytes per second, larger direction. */
   readonly idleBytesPerS: number;
-  /** Per-direction Mbps per node at P1's load. */
-  readonly projectedMbps: number;
-  /** Share of (message, node) pairs delivered. */
+  /** Share of (envelope, node) pairs delivered, median over all rounds of both cases. */
   readonly deliveryRatio: number;
   readonly latencyP50Ms: number;
   readonly latencyP99Ms: number;
@@ -36,12 +48,54 @@ export interface P1Result {
 export interface P1Options {
   readonly nodes: number;
   readonly gossip?: Partial<GossipParameters>;
+  /** Envelopes a second in both cases (the worst case carries half as many user messages). */
   readonly ratePerS: number;
   readonly seconds: number;
+  /** Rounds per case; the two cases alternate. */
   readonly rounds: number;
   /** Each new node dials this many random earlier nodes. */
   readonly dials: number;
   readonly seed: number;
+}
+
+/**
+ * Expected extra envelopes per user message at envelope loss `p` (each envelope independently lost with
+ * probability p before it reaches the recipient's node):
+ * - the text is resent (resendAfterMs, doubling) until an ack for it arrives, so an attempt succeeds when the text
+ *   and its ack both arrive, with probability (1−p)²: `texts` = 1/(1−p)² − 1 ≈ 2p extra texts;
+ * - every copy that arrives is acked (the first ack as usual, copies by a re-ack: reAckMs 5 s < resendAfterMs 10 s),
+ *   so by Wald's identity (1−p)/(1−p)² = 1/(1−p) acks go in all: `acks` = 1/(1−p) − 1 = p/(1−p) extra ack-only
+ *   frames. Re-acks are ack-only even where the first ack rode on a reply.
+ * Fast resends asked for by selective acks replace timed resends rather than add to them. Store re-queries of
+ * repair mode are request/response to a Store node, not relay traffic, and are not counted.
+ *
+ * @example
+ * repairEnvelopes(0.01); // { texts: 0.0203, acks: 0.0101 }
+ */
+export function repairEnvelopes(p: number): { texts: number; acks: number } {
+  return { texts: 1 / (1 - p) ** 2 - 1, acks: 1 / (1 - p) - 1 };
+}
+
+/** Per-direction bytes per node per user message of a traffic case, repair at loss `p` included. */
+export function bytesPerUserMessage(r: P1Result, receipts: boolean, p: number): Directional {
+  const extra = repairEnvelopes(p);
+  const one = (dir: "in" | "out") => {
+    const text = r.piggybacked[dir];
+    const receipt = r.withReceipt[dir] - text;
+    return (receipts ? text + receipt : text) + extra.texts * text + extra.acks * receipt;
+  };
+  return { in: one("in"), out: one("out") };
+}
+
+/**
+ * Projected Mbps per node at P1's load, the larger direction: `bytes per user message × 667/s + idle`.
+ *
+ * @example
+ * projectedMbps(result, true, 0.01);
+ */
+export function projectedMbps(r: P1Result, receipts: boolean, p: number): number {
+  const b = bytesPerUserMessage(r, receipts, p);
+  return ((Math.max(b.in, b.out) * P1_MSGS_PER_S + r.idleBytesPerS) * 8) / 1e6;
 }
 
 const total = (counters: WireCounter[]) =>
@@ -51,11 +105,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
+function middle(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)] as number;
+}
+
 /**
- * Starts a loopback network, measures idle traffic, then `rounds` load windows; returns medians.
+ * Starts a loopback network, measures idle traffic, then `rounds` load windows of each case (texts only; texts
+ * each followed `ackDelayMs` later by the recipient's ack-only frame from another node), alternating; returns
+ * medians.
  *
  * @example
- * const result = await runP1({ nodes: 20, ratePerS: 100, seconds: 8, rounds: 3, dials: 4, seed: 1 });
+ * const result = await runP1({ nodes: 20, ratePerS: 30, seconds: 8, rounds: 3, dials: 4, seed: 1 });
  */
 export async function runP1(options: P1Options): Promise<P1Result> {
   const random = mulberry32(options.seed);
@@ -66,6 +127,8 @@ export async function runP1(options: P1Options): Promise<P1Result> {
   const latencies: number[] = [];
   let deliveries = 0;
   let failures = 0;
+  // The last 8 payload bytes (ciphertext, random-looking) identify an envelope for latency.
+  const keyOf = (payload: Uint8Array) => new TextDecoder().decode(payload.subarray(payload.length - 8));
   try {
     for (let i = 0; i < options.nodes; i++) {
       const peers = new Set<string>();
@@ -81,8 +144,7 @@ export async function runP1(options: P1Options): Promise<P1Result> {
         ...(options.gossip ? { gossip: options.gossip } : {}),
       });
       node.subscribe(BUCKET_TOPICS, (m) => {
-        const key = new TextDecoder().decode(m.message.payload.subarray(m.message.payload.length - 8));
-        const at = sentAt.get(key);
+        const at = sentAt.get(keyOf(m.message.payload));
         deliveries++;
         if (at !== undefined) latencies.push(performance.now() - at);
       });
@@ -100,57 +162,79 @@ export async function runP1(options: P1Options): Promise<P1Result> {
     const idleIn = (idleEnd.in - idleStart.in) / idleSeconds / options.nodes;
     const idleOut = (idleEnd.out - idleStart.out) / idleSeconds / options.nodes;
 
-    const perRound: { inPerMsg: number; outPerMsg: number; ratio: number }[] = [];
-    const count = Math.round(options.ratePerS * options.seconds);
-    const traffic = steadyTraffic(count);
-    for (let round = 0; round < options.rounds; round++) {
-      deliveries = 0;
-      const before = total(counters);
-      const t0 = performance.now();
-      for (let i = 0; i < count; i++) {
-        const due = t0 + (i * 1000) / options.ratePerS;
-        const wait = due - performance.now();
-        if (wait > 0) await Bun.sleep(wait);
-        const item = traffic[i] as { payload: Uint8Array; tag: Uint8Array };
-        // The last 8 payload bytes (ciphertext, random-looking) identify the message for latency.
-        const payload = item.payload;
-        const key = new TextDecoder().decode(payload.subarray(payload.length - 8));
-        sentAt.set(key, performance.now());
-        const publisher = nodes[Math.floor(random() * nodes.length)] as WakuNode;
-        void publisher
-          .publish({
-            payload,
-            contentTopic: bucketTopic(bucketOfTag(item.tag)),
-            timestamp: toWakuTimestamp(Date.now() + round), // distinct bytes each round
-          })
-          .catch(() => void failures++);
+    const envelopes = Math.round(options.ratePerS * options.seconds);
+    const traffic = steadyTraffic(envelopes);
+    const randomNode = (except?: WakuNode): WakuNode => {
+      for (;;) {
+        const node = nodes[Math.floor(random() * nodes.length)] as WakuNode;
+        if (node !== except || nodes.length < 2) return node;
       }
-      await Bun.sleep(3000);
-      const after = total(counters);
-      const seconds = (performance.now() - t0) / 1000;
-      perRound.push({
-        inPerMsg: (after.in - before.in - idleIn * options.nodes * seconds) / count / options.nodes,
-        outPerMsg: (after.out - before.out - idleOut * options.nodes * seconds) / count / options.nodes,
-        ratio: deliveries / (count * (options.nodes - 1)),
-      });
-    }
-    const med = (f: (r: (typeof perRound)[number]) => number) => {
-      const v = perRound.map(f).sort((a, b) => a - b);
-      return v[Math.floor(v.length / 2)] as number;
     };
-    const bytesInPerMsg = med((r) => r.inPerMsg);
-    const bytesOutPerMsg = med((r) => r.outPerMsg);
-    const bytesPerNodePerMsg = Math.max(bytesInPerMsg, bytesOutPerMsg);
-    const idleBytesPerS = Math.max(idleIn, idleOut);
+    const publish = (node: WakuNode, item: TrafficEnvelope, stamp: number) => {
+      sentAt.set(keyOf(item.payload), performance.now());
+      void node
+        .publish({
+          payload: item.payload,
+          contentTopic: bucketTopic(bucketOfTag(item.tag)),
+          timestamp: toWakuTimestamp(Date.now() + stamp), // distinct bytes each round
+        })
+        .catch(() => void failures++);
+    };
+
+    type Round = { in: number; out: number; ratio: number };
+    const cases: Record<"piggybacked" | "withReceipt", Round[]> = { piggybacked: [], withReceipt: [] };
+    let stamp = 0;
+    for (let round = 0; round < options.rounds; round++) {
+      for (const name of ["piggybacked", "withReceipt"] as const) {
+        stamp++;
+        const receipts = name === "withReceipt";
+        const users = receipts ? Math.round(envelopes / 2) : envelopes;
+        const userRate = receipts ? options.ratePerS / 2 : options.ratePerS;
+        // Each user message: its text at once from a random node; in the worst case the recipient's ack-only
+        // frame ackDelayMs later from another node.
+        const events: { at: number; item: TrafficEnvelope; from: WakuNode }[] = [];
+        for (let i = 0; i < users; i++) {
+          const at = (i * 1000) / userRate;
+          const sender = randomNode();
+          events.push({ at, item: traffic.texts[i] as TrafficEnvelope, from: sender });
+          if (receipts) {
+            events.push({
+              at: at + ACK_DELAY_MS,
+              item: traffic.receipts[i] as TrafficEnvelope,
+              from: randomNode(sender),
+            });
+          }
+        }
+        events.sort((a, b) => a.at - b.at);
+        deliveries = 0;
+        const before = total(counters);
+        const t0 = performance.now();
+        for (const event of events) {
+          const wait = t0 + event.at - performance.now();
+          if (wait > 0) await Bun.sleep(wait);
+          publish(event.from, event.item, stamp);
+        }
+        await Bun.sleep(3000);
+        const after = total(counters);
+        const seconds = (performance.now() - t0) / 1000;
+        cases[name].push({
+          in: (after.in - before.in - idleIn * options.nodes * seconds) / users / options.nodes,
+          out: (after.out - before.out - idleOut * options.nodes * seconds) / users / options.nodes,
+          ratio: deliveries / (events.length * (options.nodes - 1)),
+        });
+      }
+    }
+    const directional = (rounds: Round[]): Directional => ({
+      in: middle(rounds.map((r) => r.in)),
+      out: middle(rounds.map((r) => r.out)),
+    });
     latencies.sort((a, b) => a - b);
     return {
       nodes: options.nodes,
-      bytesPerNodePerMsg,
-      bytesInPerMsg,
-      bytesOutPerMsg,
-      idleBytesPerS,
-      projectedMbps: ((bytesPerNodePerMsg * P1_MSGS_PER_S + idleBytesPerS) * 8) / 1e6,
-      deliveryRatio: med((r) => r.ratio),
+      piggybacked: directional(cases.piggybacked),
+      withReceipt: directional(cases.withReceipt),
+      idleBytesPerS: Math.max(idleIn, idleOut),
+      deliveryRatio: middle([...cases.piggybacked, ...cases.withReceipt].map((r) => r.ratio)),
       latencyP50Ms: percentile(latencies, 0.5),
       latencyP99Ms: percentile(latencies, 0.99),
       publishFailures: failures,
@@ -162,23 +246,72 @@ export async function runP1(options: P1Options): Promise<P1Result> {
 }
 
 /**
- * The `p1` group: 20 nodes with wakubot's default relay parameters, 30 messages a second, median of 3 windows.
- * All nodes share this process's 2 vCPUs: above ~50 msg/s they fall behind, queues grow and the byte counts
- * mix in backlog, so the load stays low and the per-message cost is projected (docs/benchmarks.md).
+ * Envelope loss rates the `p1` group also projects repair traffic for, besides the measured one: fractions in
+ * `WAKUBOT_BENCH_P1_LOSS` (comma-separated, e.g. `0.02,0.1`), default 1 % and 5 %.
+ */
+function assumedLosses(): number[] {
+  const raw = process.env.WAKUBOT_BENCH_P1_LOSS ?? "0.01,0.05";
+  return raw
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .filter((p) => Number.isFinite(p) && p > 0 && p < 1);
+}
+
+/**
+ * The `p1` group: 20 nodes with wakubot's default relay parameters, 30 envelopes a second, median of 3 windows per
+ * traffic case. All nodes share this process's 2 vCPUs: above ~50 msg/s they fall behind, queues grow and the byte
+ * counts mix in backlog, so the load stays low and the per-message cost is projected (docs/benchmarks.md).
+ *
+ * Headline figures are per user message in the worst case (text + ack-only frame) with repair at the measured
+ * loss; `.piggybacked` is the best case (acks ride on replies); `.loss_Npct` adds repair traffic at an assumed
+ * envelope loss of N %.
  *
  * @example
  * for (const f of await measureP1()) console.log(f);
  */
 export async function measureP1(): Promise<Figure[]> {
   const r = await runP1({ nodes: 20, ratePerS: 30, seconds: 10, rounds: 3, dials: 4, seed: 1 });
-  return [
+  const loss = Math.max(0, 1 - r.deliveryRatio);
+  const larger = (d: Directional) => Math.round(Math.max(d.in, d.out));
+  const mbps = (value: number) => Number(value.toFixed(2));
+  const receiptBytes = {
+    in: r.withReceipt.in - r.piggybacked.in,
+    out: r.withReceipt.out - r.piggybacked.out,
+  };
+  const figures: Figure[] = [
     { bench: "p1.nodes", value: r.nodes, unit: "count" },
-    { bench: "p1.bytes_per_node_per_msg", value: Math.round(r.bytesPerNodePerMsg), unit: "bytes" },
-    { bench: "p1.projected_mbps", value: Number(r.projectedMbps.toFixed(2)), unit: "Mbps" },
+    {
+      bench: "p1.bytes_per_node_per_msg",
+      value: larger(bytesPerUserMessage(r, true, loss)),
+      unit: "bytes",
+    },
+    {
+      bench: "p1.bytes_per_node_per_msg.piggybacked",
+      value: larger(bytesPerUserMessage(r, false, loss)),
+      unit: "bytes",
+    },
+    { bench: "p1.bytes_per_node_per_receipt", value: larger(receiptBytes), unit: "bytes" },
+    { bench: "p1.projected_mbps", value: mbps(projectedMbps(r, true, loss)), unit: "Mbps" },
+    { bench: "p1.projected_mbps.piggybacked", value: mbps(projectedMbps(r, false, loss)), unit: "Mbps" },
+  ];
+  for (const p of assumedLosses()) {
+    const suffix = `loss_${Number((p * 100).toFixed(2))}pct`;
+    figures.push(
+      { bench: `p1.projected_mbps.${suffix}`, value: mbps(projectedMbps(r, true, p)), unit: "Mbps" },
+      {
+        bench: `p1.projected_mbps.piggybacked.${suffix}`,
+        value: mbps(projectedMbps(r, false, p)),
+        unit: "Mbps",
+      },
+    );
+  }
+  figures.push(
     { bench: "p1.idle_bytes_per_node_per_s", value: Math.round(r.idleBytesPerS), unit: "bytes/s" },
     { bench: "p1.delivery_ratio", value: Number(r.deliveryRatio.toFixed(4)), unit: "ratio" },
+    { bench: "p1.loss_measured", value: Number(loss.toFixed(4)), unit: "ratio" },
     { bench: "p1.latency_p50_ms", value: Number(r.latencyP50Ms.toFixed(1)), unit: "ms" },
     { bench: "p1.latency_p99_ms", value: Number(r.latencyP99Ms.toFixed(1)), unit: "ms" },
     { bench: "p1.publish_failures", value: r.publishFailures, unit: "count" },
-  ];
+  );
+  return figures;
 }
