@@ -5,7 +5,7 @@ import { ProtocolError } from "../../src/errors.ts";
 import { wakubot } from "../../src/protocol/generated/wire.js";
 import { initResponder } from "../../src/protocol/ratchet.ts";
 import { decodeState, encodeState } from "../../src/protocol/state-codec.ts";
-import { decodeEnvelope, encodeEnvelope } from "../../src/protocol/wire.ts";
+import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES } from "../../src/protocol/wire.ts";
 import { expectCode } from "../support/errors.ts";
 
 const parts = {
@@ -35,7 +35,8 @@ describe("envelope versions (S2)", () => {
   });
 
   test("an oversized envelope is too_large before decoding", () => {
-    expectCode(() => decodeEnvelope(new Uint8Array(150 * 1024 + 1)), ProtocolError, "too_large");
+    // The limit is the largest reassembled (segmented) envelope; one Waku message is capped at 150 KB before this.
+    expectCode(() => decodeEnvelope(new Uint8Array(MAX_ENVELOPE_BYTES + 1)), ProtocolError, "too_large");
   });
 });
 
