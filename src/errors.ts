@@ -133,12 +133,15 @@ export class StorageError extends WakubotError {
  */
 export class CryptoError extends WakubotError {
   readonly exitCode = 1;
+  /** The local conversation the message belongs to, when known (a `replay` of a committed message names it). */
+  readonly conversation: string | undefined;
   constructor(
     readonly code: Codes["CryptoError"][number],
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; conversation?: string },
   ) {
     super(message, options);
+    this.conversation = options?.conversation;
   }
 }
 

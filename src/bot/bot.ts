@@ -18,7 +18,7 @@ import {
   reply as replyType,
   text as textType,
 } from "../payloads/index.ts";
-import { decodeEnvelope, encodeFrame, type Frame, MAX_ENVELOPE_BYTES } from "../protocol/wire.ts";
+import { encodeFrame, type Frame, MAX_ENVELOPE_BYTES } from "../protocol/wire.ts";
 import { type InviteOptions, REPAIR_TAG_WINDOW, type Received, SessionStore } from "../sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir, SECRETS_DB } from "../storage/data-dir.ts";
 import type { Delivery } from "../waku/delivery.ts";
@@ -40,7 +40,12 @@ import {
 } from "./context.ts";
 import { conversationEvent, type NodeHost, startNodeActor } from "./host.ts";
 import { Ledger } from "./ledger.ts";
-import { type BotOptions, type ResolvedBotOptions, resolveBotOptions } from "./options.ts";
+import {
+  type BotOptions,
+  type ResolvedBotOptions,
+  resolveBotOptions,
+  WAKU_MESSAGE_OVERHEAD,
+} from "./options.ts";
 import { Outbox, type OutboxEvent, type OutgoingFrame } from "./outbox.ts";
 import { OutboxStore, type Priority } from "./outbox-store.ts";
 
@@ -125,12 +130,18 @@ export class Bot {
   #host: NodeHost | undefined;
   #rl: RateLimitManager | undefined;
   #outbox: Outbox | undefined;
-  readonly #outboxStore: OutboxStore;
   readonly #reassembler = new Reassembler();
   /** The handler run (inbound message id and its pending replies) that the current async context belongs to. */
   readonly #work = new AsyncLocalStorage<HandlerWork>();
   readonly #chains = new Map<string, Promise<void>>();
-  readonly #handles = new Map<string, MessageHandle>();
+  /**
+   * Handles of outbound messages still being followed, held weakly: status changes reach whoever keeps a handle
+   * (a message may be read long after it was delivered), and a dropped handle costs nothing.
+   */
+  readonly #handles = new Map<string, WeakRef<MessageHandle>>();
+  readonly #forgetHandle = new FinalizationRegistry<string>((id) => {
+    if (!this.#handles.get(id)?.deref()) this.#handles.delete(id);
+  });
   #unsubscribe: (() => void) | undefined;
   #ready: ReadyInfo | undefined;
   #stopped = false;
@@ -146,7 +157,6 @@ export class Bot {
     this.#dir = dir;
     this.#store = options.provider ? new SessionStore(dir, options.provider) : new SessionStore(dir);
     this.#ledger = new Ledger(dir);
-    this.#outboxStore = new OutboxStore(dir);
     this.#onError = (error, ctx) => this.#report(error, ctx?.conversation.id);
   }
 
@@ -275,6 +285,11 @@ export class Bot {
 
   async #send(conversationId: string, what: Exclude<Sendable, string>, options?: SendOptions) {
     if (!this.#outbox) throw new NetworkError("unreachable", "the bot is not started");
+    if (what.type.name === receipt.name) {
+      // Receipts are the delivery layer's (acks, and read receipts through ctx.markRead()): a hand-made one would
+      // be tracked like a message although the peer never records it.
+      throw new InputError("invalid_argument", "receipts are sent by wakubot itself; use ctx.markRead()");
+    }
     if (!this.payloads.get(what.type.name)) this.payloads.register(what.type);
     const frame = this.payloads.encode(what.type, what.value);
     this.#checkSize(frame);
@@ -296,7 +311,7 @@ export class Bot {
 
   #segmentBytes(): number {
     // Room for the WakuMessage fields around the payload (content topic, timestamp, protobuf framing).
-    return this.#options.maxMessageBytes - 256;
+    return this.#options.maxMessageBytes - WAKU_MESSAGE_OVERHEAD;
   }
 
   /**
@@ -319,7 +334,8 @@ export class Bot {
   }
 
   #track(handle: MessageHandle): void {
-    this.#handles.set(handle.id, handle);
+    this.#handles.set(handle.id, new WeakRef(handle));
+    this.#forgetHandle.register(handle, handle.id);
     this.#route(handle.conversationId, { type: "SENT" });
   }
 
@@ -343,14 +359,13 @@ export class Bot {
     const json = this.#options.json;
     switch (event.type) {
       case "sent":
-        this.#handles.get(event.id)?.update("sent");
+        this.#handles.get(event.id)?.deref()?.update("sent");
         this.events.emit("sent", { conversation: event.conversation, id: event.id });
         return;
       case "delivered":
       case "read": {
-        const handle = this.#handles.get(event.id);
-        handle?.update(event.type);
-        this.#handles.delete(event.id);
+        this.#handles.get(event.id)?.deref()?.update(event.type);
+        if (event.type === "read") this.#handles.delete(event.id);
         this.events.emit(event.type, { conversation: event.conversation, id: event.id });
         if (json)
           this.#options.output(
@@ -359,14 +374,9 @@ export class Bot {
         return;
       }
       case "failed": {
-        this.#handles.get(event.id)?.update("failed", event.error);
+        this.#handles.get(event.id)?.deref()?.update("failed", event.error);
         this.#handles.delete(event.id);
-        const code =
-          event.error instanceof WakubotError
-            ? event.error.code
-            : String(event.error).includes("expired")
-              ? "expired"
-              : "failed";
+        const { code } = event;
         const message = event.error instanceof Error ? event.error.message : String(event.error);
         this.events.emit("failed", { conversation: event.conversation, id: event.id, code, message });
         if (json)
@@ -375,16 +385,17 @@ export class Bot {
           );
         return;
       }
-      case "gap":
+      case "gap": {
+        const e = { conversation: event.conversation, missing: event.missing };
+        this.events.emit("gap", e);
+        if (json) this.#options.output(JSON.stringify({ event: "gap", ...e }));
+        this.#repairFromStore(Date.now() - 120_000);
+        return;
+      }
       case "recovered": {
-        const e =
-          event.type === "gap"
-            ? { conversation: event.conversation, missing: event.missing }
-            : { conversation: event.conversation, seqs: event.seqs };
-        if (event.type === "gap") this.events.emit("gap", e as BotEvents["gap"]);
-        else this.events.emit("recovered", e as BotEvents["recovered"]);
-        if (json) this.#options.output(JSON.stringify({ event: event.type, ...e }));
-        if (event.type === "gap") this.#repairFromStore(Date.now() - 120_000);
+        const e = { conversation: event.conversation, seqs: event.seqs };
+        this.events.emit("recovered", e);
+        if (json) this.#options.output(JSON.stringify({ event: "recovered", ...e }));
         return;
       }
       case "retrying":
@@ -466,7 +477,7 @@ export class Bot {
     });
     this.#rl = rl;
     const outbox = new Outbox(
-      this.#outboxStore,
+      new OutboxStore(this.#dir),
       {
         seal: (c, f) => this.#store.seal(c, f),
         publish: (m, priority, id) => this.#publish(m, priority, id),
@@ -660,7 +671,8 @@ export class Bot {
     } catch (error) {
       // Not ours, or already processed: the normal case for most messages on a shared topic.
       if (error instanceof CryptoError && (error.code === "unknown_tag" || error.code === "replay")) {
-        this.#maybeDuplicate(payload);
+        // A copy of one we committed: our ack was lost, so ack again.
+        if (error.conversation) this.#outbox?.duplicate(error.conversation);
         return;
       }
       if (error instanceof WakubotError && error.code === "malformed") return;
@@ -680,30 +692,14 @@ export class Bot {
     this.#dispatch(conversationId, received.messageId, frame, Date.now(), frame.seq ?? 0);
   }
 
-  /** A message we cannot open may be a resend of one we committed: then our ack was lost, so ack again. */
-  #maybeDuplicate(payload: Uint8Array): void {
-    let tag: string;
-    try {
-      tag = Buffer.from(decodeEnvelope(payload).tag).toString("hex");
-    } catch {
-      return;
-    }
-    const conversationId = this.#outboxStore.inboundConversation(tag);
-    if (conversationId) this.#outbox?.duplicate(conversationId);
-  }
-
   #dispatch(conversationId: string, messageId: string, frame: Frame, receivedAt: number, seq: number): void {
     const decoded = this.payloads.decode(frame);
     const wireId = messageId.slice(messageId.indexOf(":") + 1);
     const isReceipt = decoded.kind === "ok" && decoded.type.name === receipt.name;
     if (isReceipt) {
       const r = decoded.value as { messages: string[]; read: boolean };
-      // Read receipts; a plain delivery receipt from a peer without delivery fields counts as the ack.
-      const ids = r.read
-        ? this.#outboxStore.markRead(conversationId, r.messages, Date.now())
-        : this.#ledger.markDelivered(conversationId, r.messages);
-      for (const id of ids)
-        this.#onOutbox({ type: r.read ? "read" : "delivered", conversation: conversationId, id });
+      // Read receipts; a delivery receipt naming messages (a peer from before seqs and acks) counts as their ack.
+      this.#outbox?.receipt(conversationId, r.messages, r.read);
     }
     const conversation = this.conversation(conversationId);
     const base = {
@@ -761,8 +757,7 @@ export class Bot {
       .then(() => {
         work.done = true;
         // Receipts have no row to mark; everything else: replies and the handled mark in one commit.
-        if (isReceipt) this.#commitWork(work, false);
-        else this.#commitWork(work, true);
+        this.#commitWork(work, !isReceipt);
       })
       .catch((error) => this.#report(error, conversationId));
     this.#chains.set(conversationId, next);

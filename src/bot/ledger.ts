@@ -1,5 +1,5 @@
-/** @module What the bot runtime reads and writes in messages.db besides the session layer: message status, unhandled inbound messages, the Store catch-up checkpoint. */
-import { and, eq, inArray, sql } from "drizzle-orm";
+/** @module What the bot runtime reads and writes in messages.db besides the session layer: conversations and their app state, unhandled inbound messages, the Store catch-up checkpoint. */
+import { and, eq, sql } from "drizzle-orm";
 import type { DataDir } from "../storage/data-dir.ts";
 import * as m from "../storage/schema/messages.ts";
 import { storageErrorFrom } from "../storage/sqlite.ts";
@@ -22,7 +22,7 @@ const CHECKPOINT = "inbound_checkpoint_ms";
  *
  * @example
  * const ledger = new Ledger(dir);
- * ledger.setStatus(messageId, "sent");
+ * for (const row of ledger.unhandled()) dispatch(row);
  */
 export class Ledger {
   readonly #db: DataDir["messages"];
@@ -37,59 +37,6 @@ export class Ledger {
     } catch (error) {
       throw storageErrorFrom(error, "messages.db");
     }
-  }
-
-  /**
-   * Moves a message to `status`, stamping the matching time column.
-   *
-   * @example
-   * ledger.setStatus(id, "failed", "no relay peer");
-   */
-  setStatus(messageId: string, status: MessageStatus, error?: string): void {
-    const now = Date.now();
-    const set: Partial<typeof m.messages.$inferInsert> = { status, error: error ?? null };
-    if (status === "sent") set.sentAt = now;
-    if (status === "delivered") set.deliveredAt = now;
-    this.#run(() => this.#db.update(m.messages).set(set).where(eq(m.messages.id, messageId)).run());
-  }
-
-  /** Current status of a message, or undefined when unknown. */
-  status(messageId: string): MessageStatus | undefined {
-    return this.#run(
-      () =>
-        this.#db
-          .select({ status: m.messages.status })
-          .from(m.messages)
-          .where(eq(m.messages.id, messageId))
-          .get()?.status,
-    );
-  }
-
-  /**
-   * Marks outbound messages of a conversation delivered, given the ids the peer's receipt names (tag hex);
-   * returns the local message ids that changed.
-   *
-   * @example
-   * const changed = ledger.markDelivered(conversationId, ["0a1b2c3d4e5f6071"]);
-   */
-  markDelivered(conversationId: string, tagIds: readonly string[]): string[] {
-    if (tagIds.length === 0) return [];
-    const ids = tagIds.map((t) => `${conversationId}:${t}`);
-    return this.#run(() =>
-      this.#db
-        .update(m.messages)
-        .set({ status: "delivered", deliveredAt: Date.now() })
-        .where(
-          and(
-            inArray(m.messages.id, ids),
-            eq(m.messages.direction, "out"),
-            inArray(m.messages.status, ["queued", "sent"]),
-          ),
-        )
-        .returning({ id: m.messages.id })
-        .all()
-        .map((r) => r.id),
-    );
   }
 
   /**

@@ -1,6 +1,8 @@
 /** @module Bot options and their defaults from the `WAKUBOT_*` environment, which is how `wakubot run` passes its flags to `createBot()` (docs/cli.md). */
 import { resolveDataDir, resolveNodeConfig, resolvePassphrase, type WakubotEnv } from "../config.ts";
 import type { CryptoProvider } from "../crypto/provider.ts";
+import { type RateLimitRules, rateLimitRules } from "../delivery/rate-limit.ts";
+import { MIN_SEGMENT_BYTES } from "../delivery/segment.ts";
 import { InputError } from "../errors.ts";
 import type { KdfCost } from "../storage/keyring.ts";
 import type { Delivery } from "../waku/delivery.ts";
@@ -39,12 +41,7 @@ export interface BotOptions {
    * Outbound limit, N messages per epoch of T seconds (S1; `WAKUBOT_RATE_LIMIT=N/T`); default 100 per 600 s, as on
    * The Waku Network. `reserve` and `criticalCap` as in docs/rate-limit.md.
    */
-  readonly rateLimit?: {
-    readonly limit?: number;
-    readonly epochSeconds?: number;
-    readonly reserve?: number;
-    readonly criticalCap?: number;
-  };
+  readonly rateLimit?: Partial<RateLimitRules>;
   /** Largest Waku message; bigger payloads are segmented (SEG-U1). Default 150 KiB, The Waku Network's limit. */
   readonly maxMessageBytes?: number;
 }
@@ -62,12 +59,7 @@ export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers">
   readonly catchUpMs: number;
   readonly output: (line: string) => void;
   readonly reliability: Reliability;
-  readonly rateLimit: {
-    readonly limit: number;
-    readonly epochSeconds: number;
-    readonly reserve?: number;
-    readonly criticalCap?: number;
-  };
+  readonly rateLimit: RateLimitRules;
   readonly maxMessageBytes: number;
 }
 
@@ -120,12 +112,22 @@ export function resolveBotOptions(options: BotOptions, env: WakubotEnv): Resolve
     catchUpMs: options.catchUpMs ?? 24 * 3600_000,
     output: options.output ?? ((line) => process.stdout.write(`${line}\n`)),
     reliability: { ...DEFAULT_RELIABILITY, ...options.reliability },
-    rateLimit: {
-      ...(env.WAKUBOT_RATE_LIMIT
-        ? parseRateLimit(env.WAKUBOT_RATE_LIMIT)
-        : { limit: 100, epochSeconds: 600 }),
+    rateLimit: rateLimitRules({
+      ...(env.WAKUBOT_RATE_LIMIT ? parseRateLimit(env.WAKUBOT_RATE_LIMIT) : {}),
       ...options.rateLimit,
-    },
-    maxMessageBytes: options.maxMessageBytes ?? 150 * 1024,
+    }),
+    maxMessageBytes: checkMessageBytes(options.maxMessageBytes ?? 150 * 1024),
   };
+}
+
+/** Room the bot keeps for the WakuMessage fields around a payload (docs/segmentation.md). */
+export const WAKU_MESSAGE_OVERHEAD = 256;
+
+function checkMessageBytes(n: number): number {
+  const least = MIN_SEGMENT_BYTES + WAKU_MESSAGE_OVERHEAD;
+  if (Number.isSafeInteger(n) && n >= least) return n;
+  throw new InputError(
+    "invalid_argument",
+    `maxMessageBytes must be an integer of at least ${least}, got ${n}`,
+  );
 }

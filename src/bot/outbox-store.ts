@@ -160,18 +160,6 @@ export class OutboxStore {
     });
   }
 
-  /** The conversation an inbound message with this tag (hex) belongs to, if it was committed. */
-  inboundConversation(tag: string): string | undefined {
-    return run(
-      () =>
-        this.#db
-          .select({ c: m.messages.conversationId })
-          .from(m.messages)
-          .where(and(eq(m.messages.tag, tag), eq(m.messages.direction, "in")))
-          .get()?.c,
-    );
-  }
-
   /** First successful publish: status sent. */
   markSent(id: string, now: number): boolean {
     return (

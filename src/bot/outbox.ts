@@ -1,6 +1,8 @@
 /** @module The bot's outbox: sequence numbers, piggybacked and delayed acks, resends with back-off, flow control, gap detection and repair mode, on top of the rate-limit manager (F4, R1, NET3; docs/delivery.md). */
+
 import { acknowledgedAmong, highestAcknowledged, InboundSeqs } from "../delivery/acks.ts";
 import type { StatusChange } from "../delivery/rate-limit.ts";
+import { NetworkError } from "../errors.ts";
 import { BUILTIN_WIRE } from "../payloads/type.ts";
 import type { Frame } from "../protocol/wire.ts";
 import type { WakuMessage } from "../waku/message.ts";
@@ -51,7 +53,13 @@ const FAST_RESEND_MS = 1_000;
 /** What the outbox reports; the bot turns these into events and statuses. */
 export type OutboxEvent =
   | { type: "sent" | "delivered" | "read"; conversation: string; id: string }
-  | { type: "failed"; conversation: string; id: string; error: unknown }
+  | {
+      type: "failed";
+      conversation: string;
+      id: string;
+      code: "expired" | "dropped" | "failed";
+      error: unknown;
+    }
   /** A publish failed; the message stays and is resent when due (RLM-R1: the delivery layer's error still shows). */
   | { type: "retrying"; conversation: string; id: string; error: unknown }
   | { type: "gap"; conversation: string; missing: number[] }
@@ -159,19 +167,17 @@ export class Outbox {
    * outbox.start();
    */
   start(): void {
-    const waiting = this.#hooks.waiting();
-    for (const id of waiting) this.#inQueue.add(id);
+    // Publish ids are `<message id>#<attempt>` (segments add `/s<i>`): the messages the manager restored.
+    const restored = new Set<string>();
+    for (const id of this.#hooks.waiting()) {
+      const publishId = id.replace(/\/s\d+$/, "");
+      this.#inQueue.add(publishId);
+      restored.add(publishId.slice(0, publishId.lastIndexOf("#")));
+    }
     for (const row of this.#records.outstanding()) {
       const peer = this.#peer(row.conversationId);
-      if (!row.seq) {
-        if (![...waiting].some((id) => id.startsWith(`${row.id}#`))) this.#publish(row, peer);
-        continue;
-      }
-      this.#admit(
-        row,
-        peer,
-        [...waiting].some((id) => id.startsWith(`${row.id}#`)),
-      );
+      if (row.seq) this.#admit(row, peer, restored.has(row.id));
+      else if (!restored.has(row.id)) this.#publish(row, peer);
     }
     const every = Math.max(10, Math.min(1000, Math.floor(this.#r.resendAfterMs / 4)));
     this.#tick = setInterval(() => this.#resendDue(), every);
@@ -291,9 +297,10 @@ export class Outbox {
     const untracked = !this.#peers.get(conversation) || change.priority === "optional";
     if (change.status === "dropped" || untracked) {
       const error = change.status === "dropped" ? `dropped: ${change.reason}` : String(change.error);
+      const code = change.status === "dropped" ? "dropped" : "failed";
       // One event per message, not per segment of a dropped batch.
-      if (this.#records.finish(id, change.status === "dropped" ? "dropped" : "failed", error)) {
-        this.#hooks.emit({ type: "failed", conversation, id, error: change.error ?? new Error(error) });
+      if (this.#records.finish(id, code, error)) {
+        this.#hooks.emit({ type: "failed", conversation, id, code, error: change.error ?? new Error(error) });
       }
     } else {
       // A failed publish of a tracked message is resent when due.
@@ -302,8 +309,8 @@ export class Outbox {
   }
 
   /**
-   * An inbound frame was committed (or is an ack-only frame): applies its acks, records its seq, and owes an ack.
-   * Returns what changed on the receive side.
+   * An inbound frame was committed (or is an ack-only frame): applies its acks, records its seq (reporting gaps
+   * and recoveries), and owes an ack.
    *
    * @example
    * outbox.inbound(conversationId, frame);
@@ -346,34 +353,60 @@ export class Outbox {
     this.#oweAck(conversationId, peer, 0);
   }
 
+  /**
+   * A `receipt` payload naming messages by tag: read receipts mark them read; a delivery receipt (from a peer that
+   * predates seqs and acks) acknowledges them like an ack field would.
+   *
+   * @example
+   * outbox.receipt(conversationId, ["0a1b2c3d4e5f6071"], true);
+   */
+  receipt(conversationId: string, tags: readonly string[], read: boolean): void {
+    const peer = this.#peer(conversationId);
+    const wanted = new Set(tags);
+    this.#acknowledge(
+      conversationId,
+      peer,
+      [...peer.unacked.values()].filter((e) => wanted.has(e.tag)).map((e) => e.seq),
+    );
+    if (!read) return;
+    for (const id of this.#records.markRead(conversationId, tags, this.#hooks.now())) {
+      this.#hooks.emit({ type: "read", conversation: conversationId, id });
+    }
+  }
+
   #applyAcks(conversationId: string, peer: Peer, frame: Frame): void {
     if (!frame.ack && !frame.ackBits?.length) return;
     const ack = frame.ack ?? 0;
-    const acked = acknowledgedAmong(ack, frame.ackBits, peer.unacked.keys());
-    if (acked.length > 0) {
-      const now = this.#hooks.now();
-      for (const seq of acked) {
-        const entry = peer.unacked.get(seq);
-        // Karn's rule: only messages sent once give a clean sample.
-        if (entry && entry.attempts === 1 && entry.lastSentAt > 0) {
-          const sample = now - entry.lastSentAt;
-          this.#srtt = this.#srtt === 0 ? sample : this.#srtt + (sample - this.#srtt) / 8;
-        }
-      }
-      const ids = acked.map((seq) => (peer.unacked.get(seq) as OutboundRow).id);
-      for (const seq of acked) peer.unacked.delete(seq);
-      for (const id of this.#records.markDelivered(ids, this.#hooks.now())) {
-        this.#hooks.emit({ type: "delivered", conversation: conversationId, id });
-      }
-      while (peer.held.length > 0 && peer.unacked.size < this.#r.maxInFlight) {
-        this.#admit(peer.held.shift() as OutboundRow, peer, false);
-      }
-    }
+    this.#acknowledge(conversationId, peer, acknowledgedAmong(ack, frame.ackBits, peer.unacked.keys()));
     // Holes below the highest acknowledged seq are the receiver asking for them again.
     const highest = highestAcknowledged(ack, frame.ackBits);
     const now = this.#hooks.now();
     for (const [seq, entry] of peer.unacked) {
       if (seq < highest && now - entry.lastSentAt >= FAST_RESEND_MS) this.#publish(entry, peer);
+    }
+  }
+
+  /** Unacknowledged seqs the peer confirmed: delivered, window slots freed, repair mode left when all are in. */
+  #acknowledge(conversationId: string, peer: Peer, seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    const now = this.#hooks.now();
+    const ids: string[] = [];
+    for (const seq of seqs) {
+      const entry = peer.unacked.get(seq);
+      if (!entry) continue;
+      // Karn's rule: only messages sent once give a clean sample.
+      if (entry.attempts === 1 && entry.lastSentAt > 0) {
+        const sample = now - entry.lastSentAt;
+        this.#srtt = this.#srtt === 0 ? sample : this.#srtt + (sample - this.#srtt) / 8;
+      }
+      ids.push(entry.id);
+      peer.unacked.delete(seq);
+    }
+    for (const id of this.#records.markDelivered(ids, now)) {
+      this.#hooks.emit({ type: "delivered", conversation: conversationId, id });
+    }
+    while (peer.held.length > 0 && peer.unacked.size < this.#r.maxInFlight) {
+      this.#admit(peer.held.shift() as OutboundRow, peer, false);
     }
     if (peer.repairing && peer.unacked.size === 0) {
       peer.repairing = false;
@@ -406,7 +439,6 @@ export class Outbox {
     };
     const sealed = this.#hooks.seal(conversationId, frame);
     const id = `ack:${sealed.messageId}#1`;
-    this.#inQueue.add(id);
     this.#hooks.publish(
       { payload: sealed.payload, contentTopic: bucketTopic(bucketOfTag(sealed.tag)), timestamp: 0n },
       "critical",
@@ -426,7 +458,11 @@ export class Outbox {
             type: "failed",
             conversation: conversationId,
             id: entry.id,
-            error: new Error("expired: not acknowledged in time"),
+            code: "expired",
+            error: new NetworkError(
+              "timeout",
+              `expired: not acknowledged within ${this.#r.expireAfterMs} ms`,
+            ),
           });
           continue;
         }

@@ -92,6 +92,32 @@ function int(name: string, value: number, min: number, max = 2 ** 31): number {
   throw new InputError("invalid_argument", `rate limit ${name} must be an integer in [${min}, ${max}]`);
 }
 
+/** The rules and the epoch length: everything `createBot({ rateLimit })` configures. */
+export interface RateLimitRules extends Rules {
+  readonly epochSeconds: number;
+}
+
+/**
+ * The rules with defaults filled in and every value checked (InputError `invalid_argument`), so that a bad
+ * configuration is refused when it is read, not when the manager starts.
+ *
+ * @example
+ * rateLimitRules({ limit: 20 }); // { limit: 20, epochSeconds: 600, reserve: 2, criticalCap: 10 }
+ */
+export function rateLimitRules(o: Partial<RateLimitRules>): RateLimitRules {
+  const limit = int("limit", o.limit ?? 100, 1);
+  const epochSeconds = int("epochSeconds", o.epochSeconds ?? 600, 1, 1e6);
+  const reserve = int("reserve", o.reserve ?? Math.floor(limit / 10), 0, limit - 1);
+  const least = Math.max(1, reserve);
+  const criticalCap = int(
+    "criticalCap",
+    o.criticalCap ?? Math.max(least, Math.ceil(limit / 2)),
+    least,
+    limit,
+  );
+  return { limit, epochSeconds, reserve, criticalCap };
+}
+
 function defaultTimer(callback: () => void, delayMs: number): () => void {
   const t = setTimeout(callback, delayMs);
   t.unref?.();
@@ -122,12 +148,12 @@ export class RateLimitManager implements Rules {
 
   constructor(o: RateLimitOptions) {
     this.#o = o;
-    this.limit = int("limit", o.limit ?? 100, 1);
-    this.epochSeconds = int("epochSeconds", o.epochSeconds ?? 600, 1, 1e6);
-    this.reserve = int("reserve", o.reserve ?? Math.floor(this.limit / 10), 0, this.limit - 1);
-    const least = Math.max(1, this.reserve);
-    const cap = o.criticalCap ?? Math.max(least, Math.ceil(this.limit / 2));
-    this.criticalCap = int("criticalCap", cap, least, this.limit);
+    ({
+      limit: this.limit,
+      epochSeconds: this.epochSeconds,
+      reserve: this.reserve,
+      criticalCap: this.criticalCap,
+    } = rateLimitRules(o));
     this.#now = o.now ?? Date.now;
     this.#store = new RateLimitStore(o.db, this.#now, this.epochSeconds, o.onStatus);
     queueMicrotask(() => this.#pump());

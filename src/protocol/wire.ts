@@ -118,7 +118,6 @@ export interface FrameDelivery {
   readonly sent?: number;
 }
 
-const MAX_SEQ = 0xffff_ffff;
 /** Longest selective-ack bitmap accepted: 256 sequence numbers above the cumulative ack. */
 export const MAX_ACK_BITS_BYTES = 32;
 
@@ -151,10 +150,6 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const type = m.type === "builtin" ? m.builtin : m.type === "custom" ? m.custom : undefined;
   if (type === undefined || type === "" || type === 0)
     throw new ProtocolError("malformed", "frame has no type");
-  const counters = [m.seq, m.ack, m.sent];
-  if (counters.some((n) => !Number.isSafeInteger(n) || n < 0 || n > MAX_SEQ)) {
-    throw new ProtocolError("malformed", "frame sequence numbers out of range");
-  }
   if (m.ackBits.length > MAX_ACK_BITS_BYTES)
     throw new ProtocolError("malformed", "frame ack bitmap too long");
   const frame: Frame = { type, typeVersion: m.typeVersion || 1, body: m.body };

@@ -402,6 +402,18 @@ export class SessionStore {
       const opened = openFrame(this.#loadState(hit.conversationId), envelope, ctx);
       return this.#commit(hit.conversationId, opened.state, opened.frame, envelope.tag, now, undefined);
     }
+    // A copy of a message already committed (a resend whose ack got lost): its tag left the index when it was
+    // consumed, but its row names the conversation, which then owes the sender an ack again.
+    const committed = this.dir.messages
+      .select({ conversationId: m.messages.conversationId })
+      .from(m.messages)
+      .where(and(eq(m.messages.tag, hex(envelope.tag)), eq(m.messages.direction, "in")))
+      .get();
+    if (committed) {
+      throw new CryptoError("replay", "this message was already received", {
+        conversation: committed.conversationId,
+      });
+    }
     if (!envelope.ephemeral) throw new CryptoError("unknown_tag", "no conversation expects this message");
     const ephemeralHash = Buffer.from(sha256(envelope.ephemeral));
     if (

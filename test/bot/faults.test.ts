@@ -11,7 +11,7 @@ import type { Bot, BotEvents } from "../../src/bot/bot.ts";
 import type { Conversation, MessageHandle } from "../../src/bot/context.ts";
 import type { BotOptions } from "../../src/bot/options.ts";
 import { MEMORY_STORE, type MemoryFaults, type MemoryStats } from "../../src/waku/memory.ts";
-import { type BotNetwork, botNetwork, record, settleUntil } from "../support/bots.ts";
+import { type BotNetwork, botNetwork, record, settleUntil, spyPublishes } from "../support/bots.ts";
 
 /** Fast repair timers; a quota so large it never holds anything back. */
 const FAST: BotOptions = {
@@ -396,38 +396,32 @@ describe("faults on the memory network (issue 6)", () => {
     async () => {
       const p = await startPair(5);
       // Every envelope the client publishes, to recognise a resend (the identical bytes again).
-      const payloads: Uint8Array[] = [];
-      const member = net.member("client");
-      const publish = member.publish.bind(member);
-      member.publish = (message) => {
-        payloads.push(message.payload);
-        return publish(message);
-      };
+      const published = spyPublishes(net.member("client"));
       await send(p, texts("b", 4));
       await settleComplete(p, "the burst answered and delivered");
       await settleFor(300); // nothing in flight: no ack or resend timer is pending
 
       // Lose exactly the next publish, in relay and in the store: no later seq, no store copy reveals it.
       const before: MemoryStats = { ...net.network.stats };
-      const publishedBefore = payloads.length;
+      const publishedBefore = published.length;
       net.network.setFaults({ drop: 1, storeLoss: 1 });
       const [last] = await send(p, ["b5 (last)"]);
       await last?.wait("sent", 5_000);
       net.network.setFaults({ drop: 0, storeLoss: 0 });
       expect({
-        clientPublishes: payloads.length - publishedBefore,
+        clientPublishes: published.length - publishedBefore,
         published: net.network.stats.published - before.published,
         dropped: net.network.stats.dropped - before.dropped,
         archived: net.network.stats.archived - before.archived,
       }).toEqual({ clientPublishes: 1, published: 1, dropped: 1, archived: 0 });
       expect(last?.status).toBe("sent");
-      const lost = Buffer.from(payloads[publishedBefore] ?? []);
+      const lost = Buffer.from(published[publishedBefore]?.payload ?? []);
 
       await settleComplete(p, "the lost trailing message resent, answered and delivered");
       await settleFor(QUIET_MS);
 
       // The repair was the sender publishing the identical envelope again (docs/delivery.md §Sender).
-      const copies = payloads.filter((payload) => lost.equals(payload)).length;
+      const copies = published.filter((m) => lost.equals(m.payload)).length;
       expect({ resent: copies > 1 }).toEqual({ resent: true });
       expectRepairedExactlyOnce(p);
       expectNoErrors(p);

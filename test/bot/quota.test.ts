@@ -14,9 +14,15 @@ import type { Conversation, MessageHandle } from "../../src/bot/context.ts";
 import { type BotOptions, resolveBotOptions } from "../../src/bot/options.ts";
 import type { Reliability } from "../../src/bot/outbox.ts";
 import { InputError, NetworkError } from "../../src/errors.ts";
-import { MEMORY_STORE, type MemoryDelivery } from "../../src/waku/memory.ts";
-import type { WakuMessage } from "../../src/waku/message.ts";
-import { type BotNetwork, botNetwork, record, settleRounds, settleUntil } from "../support/bots.ts";
+import { MEMORY_STORE } from "../../src/waku/memory.ts";
+import {
+  type BotNetwork,
+  botNetwork,
+  record,
+  settleRounds,
+  settleUntil,
+  spyPublishes,
+} from "../support/bots.ts";
 import { expectCode } from "../support/errors.ts";
 import { TEST_KDF, tempDir } from "../support/tmp.ts";
 
@@ -45,17 +51,6 @@ async function awayFromEpochEnd(epochSeconds: number): Promise<void> {
   const epochMs = epochSeconds * 1000;
   const left = epochMs - (Date.now() % epochMs);
   if (left < EPOCH_MARGIN_MS) await Bun.sleep(left + 50);
-}
-
-/** Records every message `member` publishes; the call still goes through. */
-function spyPublishes(member: MemoryDelivery): WakuMessage[] {
-  const log: WakuMessage[] = [];
-  const publish = member.publish.bind(member);
-  member.publish = (message) => {
-    log.push(message);
-    return publish(message);
-  };
-  return log;
 }
 
 /** A bot on the test network with its publishes recorded (the spy is set before it can publish). */
@@ -331,18 +326,28 @@ describe("WAKUBOT_RATE_LIMIT=N/T (S1)", () => {
   const base = { data: "/nonexistent/wakubot-data", passphrase: "p" } as const;
 
   test("resolveBotOptions reads N/T from the environment", () => {
+    // reserve and criticalCap come derived (docs/rate-limit.md): ⌊limit/10⌋ and max(1, reserve, ⌈limit/2⌉).
     expect(resolveBotOptions(base, { WAKUBOT_RATE_LIMIT: "5/60" }).rateLimit).toEqual({
       limit: 5,
       epochSeconds: 60,
+      reserve: 0,
+      criticalCap: 3,
     });
     expect(resolveBotOptions(base, { WAKUBOT_RATE_LIMIT: " 100/600 " }).rateLimit).toEqual({
       limit: 100,
       epochSeconds: 600,
+      reserve: 10,
+      criticalCap: 50,
     });
   });
 
   test("without it the default is The Waku Network's 100 per 600 s", () => {
-    expect(resolveBotOptions(base, {}).rateLimit).toEqual({ limit: 100, epochSeconds: 600 });
+    expect(resolveBotOptions(base, {}).rateLimit).toEqual({
+      limit: 100,
+      epochSeconds: 600,
+      reserve: 10,
+      criticalCap: 50,
+    });
   });
 
   test("explicit rateLimit options win field by field over the environment", () => {
@@ -350,6 +355,8 @@ describe("WAKUBOT_RATE_LIMIT=N/T (S1)", () => {
     expect(resolveBotOptions({ ...base, rateLimit: { limit: 7 } }, env).rateLimit).toEqual({
       limit: 7,
       epochSeconds: 60,
+      reserve: 0,
+      criticalCap: 4,
     });
     expect(
       resolveBotOptions({ ...base, rateLimit: { epochSeconds: 30, reserve: 1 } }, env).rateLimit,
@@ -357,7 +364,23 @@ describe("WAKUBOT_RATE_LIMIT=N/T (S1)", () => {
       limit: 5,
       epochSeconds: 30,
       reserve: 1,
+      criticalCap: 3,
     });
+  });
+
+  test("rate-limit options and maxMessageBytes out of range are refused when read, before anything starts", () => {
+    for (const rateLimit of [{ epochSeconds: 2_000_000 }, { limit: 0 }, { limit: 10, reserve: 10 }]) {
+      expectCode(() => resolveBotOptions({ ...base, rateLimit }, {}), InputError, "invalid_argument");
+    }
+    expectCode(
+      () => resolveBotOptions(base, { WAKUBOT_RATE_LIMIT: "5/2000000" }),
+      InputError,
+      "invalid_argument",
+    );
+    for (const maxMessageBytes of [1024, 16_000, 20_000.5]) {
+      expectCode(() => resolveBotOptions({ ...base, maxMessageBytes }, {}), InputError, "invalid_argument");
+    }
+    expect(resolveBotOptions({ ...base, maxMessageBytes: 32 * 1024 }, {}).maxMessageBytes).toBe(32 * 1024);
   });
 
   for (const value of [

@@ -28,7 +28,14 @@ import { decodeEnvelope, encodeFrame } from "../../src/protocol/wire.ts";
 import { type MemoryDelivery, mulberry32 } from "../../src/waku/memory.ts";
 import { encodeWakuMessage, type RoutedMessage, type WakuMessage } from "../../src/waku/message.ts";
 import { BUCKET_TOPICS } from "../../src/waku/topics.ts";
-import { type BotNetwork, botNetwork, record, settleRounds, settleUntil } from "../support/bots.ts";
+import {
+  type BotNetwork,
+  botNetwork,
+  record,
+  settleRounds,
+  settleUntil,
+  spyPublishes,
+} from "../support/bots.ts";
 
 /** A custom type whose body is the bytes themselves: the simplest payload that can carry megabytes. */
 const blob = definePayload<Uint8Array, "test", "blob">({
@@ -71,17 +78,6 @@ function seededBytes(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256);
   return out;
-}
-
-/** Records every message `member` publishes; the call still goes through. */
-function spyPublishes(member: MemoryDelivery): WakuMessage[] {
-  const log: WakuMessage[] = [];
-  const publish = member.publish.bind(member);
-  member.publish = (message) => {
-    log.push(message);
-    return publish(message);
-  };
-  return log;
 }
 
 /** Records every bucket-topic message the network hands to `member`, in arrival order (observes, drops nothing). */

@@ -95,6 +95,29 @@ describe("SessionStore", () => {
     alice.dir.close();
   });
 
+  test("a replay of a committed message names its conversation; a stranger's message names none", () => {
+    const bob = account();
+    const alice = account();
+    const bobStore = new SessionStore(bob.dir);
+    const aliceStore = new SessionStore(alice.dir);
+    const first = aliceStore.startConversation(bobStore.createInvite(), text("one"));
+    const received = bobStore.receive(first.payload);
+    const second = aliceStore.send(first.conversationId, text("two"));
+    bobStore.receive(second.payload);
+    for (const payload of [first.payload, second.payload]) {
+      const error = caught(() => bobStore.receive(payload));
+      expect(error).toBeInstanceOf(CryptoError);
+      expect((error as CryptoError).code).toBe("replay");
+      expect((error as CryptoError).conversation).toBe(received.conversationId);
+    }
+    const stranger = aliceStore.startConversation(new SessionStore(account().dir).createInvite(), text("x"));
+    const error = caught(() => bobStore.receive(stranger.payload));
+    expect((error as CryptoError).code).toBe("unknown_tag");
+    expect((error as CryptoError).conversation).toBeUndefined();
+    bob.dir.close();
+    alice.dir.close();
+  });
+
   test("a message no conversation expects is unknown_tag and commits nothing", () => {
     const bob = account();
     const alice = account();

@@ -2,6 +2,7 @@
 import { type Bot, type BotEvents, createBot } from "../../src/bot/bot.ts";
 import type { BotOptions } from "../../src/bot/options.ts";
 import { type MemoryDelivery, MemoryNetwork, type MemoryNetworkOptions } from "../../src/waku/memory.ts";
+import type { WakuMessage } from "../../src/waku/message.ts";
 import { TEST_KDF, tempDir } from "./tmp.ts";
 
 /** A memory network and the bots made on it; see {@link botNetwork}. */
@@ -64,6 +65,24 @@ export function botNetwork(options: MemoryNetworkOptions = {}, root: string = te
       await Promise.all(made.map((b) => b.stop()));
     },
   };
+}
+
+/**
+ * Records every message `member` publishes; the call still goes through.
+ *
+ * @example
+ * const published = spyPublishes(net.member("client"));
+ * await conversation.send("hi");
+ * expect(published).toHaveLength(1);
+ */
+export function spyPublishes(member: MemoryDelivery): WakuMessage[] {
+  const log: WakuMessage[] = [];
+  const publish = member.publish.bind(member);
+  member.publish = (message) => {
+    log.push(message);
+    return publish(message);
+  };
+  return log;
 }
 
 /**
