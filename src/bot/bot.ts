@@ -19,7 +19,13 @@ import {
   text as textType,
 } from "../payloads/index.ts";
 import { encodeFrame, type Frame, MAX_ENVELOPE_BYTES } from "../protocol/wire.ts";
-import { type InviteOptions, REPAIR_TAG_WINDOW, type Received, SessionStore } from "../sessions/store.ts";
+import {
+  type InviteOptions,
+  type InviteRecord,
+  REPAIR_TAG_WINDOW,
+  type Received,
+  SessionStore,
+} from "../sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir, SECRETS_DB } from "../storage/data-dir.ts";
 import type { Delivery } from "../waku/delivery.ts";
 import { LightDelivery } from "../waku/light.ts";
@@ -220,7 +226,8 @@ export class Bot {
   }
 
   /**
-   * A new invite link; while the bot runs, its reachable addresses ride along as hints (NET4).
+   * A new tracked invite link (listed by `invites()`, revocable); while the bot runs, its reachable addresses ride
+   * along as hints (NET4). The `ready` event's invite is the bot's standing one, which is not tracked.
    *
    * @example
    * const link = bot.invite({ singleUse: true, expiresInSeconds: 3600 });
@@ -228,6 +235,27 @@ export class Bot {
   invite(options: InviteOptions = {}): string {
     const hints = options.hints ?? this.#hints();
     return this.#store.createInvite({ ...options, hints });
+  }
+
+  /**
+   * Tracked invites (every `invite()` link), newest first, with use counts and status; links are not kept.
+   *
+   * @example
+   * bot.invites().filter((i) => i.status === "active").length;
+   */
+  invites(): InviteRecord[] {
+    return this.#store.invites();
+  }
+
+  /**
+   * Revokes an invite: new conversations through it are refused from now on; started ones stay. Undefined if
+   * there is no invite with this id.
+   *
+   * @example
+   * bot.revokeInvite(bot.invites()[0].id);
+   */
+  revokeInvite(id: number): InviteRecord | undefined {
+    return this.#store.revokeInvite(id);
   }
 
   #hints(): string[] {
@@ -510,7 +538,7 @@ export class Bot {
       peerId: delivery instanceof WakuNode ? delivery.peerId : undefined,
       multiaddrs: delivery instanceof WakuNode ? delivery.multiaddrs : [],
       pubsubTopics: [delivery.pubsubTopic],
-      invite: this.invite(),
+      invite: this.#store.standingInvite(this.#hints()),
     };
     this.#ready = ready;
     this.events.emit("ready", ready);

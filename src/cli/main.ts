@@ -33,8 +33,8 @@ Commands:
   id           print the account id
   passphrase   change the passphrase of secrets.db (new one from WAKUBOT_NEW_PASSPHRASE
                or --new-passphrase-file); sealed values are not re-encrypted
-  invite [--single-use] [--expires DURATION] [--hint MULTIADDR]... [--name NAME]
-               print a new invite link
+  invite [--single-use] [--expires DURATION] [--hint MULTIADDR]... [--name NAME] [--label TEXT]
+               print a new tracked invite link (JSON: with its id, for revoking)
   node [NODE OPTIONS] [--store-max-age DURATION] [--store-max-mb N]
                run a service node (relay + store + lightpush + filter), no bot; with
                --json the first line is the "ready" event
@@ -76,6 +76,7 @@ const OPTIONS = {
   expires: { type: "string" },
   hint: { type: "string", multiple: true },
   name: { type: "string" },
+  label: { type: "string" },
   listen: { type: "string", multiple: true },
   peer: { type: "string", multiple: true },
   cluster: { type: "string" },
@@ -96,7 +97,7 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   init: [],
   id: [],
   passphrase: ["new-passphrase-file"],
-  invite: ["single-use", "expires", "hint", "name"],
+  invite: ["single-use", "expires", "hint", "name", "label"],
   send: ["listen", "peer", "cluster", "shards", "light", "wait-delivered", "wait-reply"],
   run: ["listen", "peer", "cluster", "shards", "light"],
   chat: ["listen", "peer", "cluster", "shards", "light"],
@@ -266,13 +267,15 @@ async function dispatch(
       const passphrase = resolvePassphrase(values["passphrase-file"], env);
       const dir = openDataDir(dataDir, { passphrase });
       try {
-        const invite = new SessionStore(dir).createInvite({
+        const store = new SessionStore(dir);
+        const invite = store.createInvite({
           singleUse: values["single-use"] ?? false,
           ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
           hints: values.hint ?? [],
           ...(values.name !== undefined ? { name: values.name } : {}),
+          ...(values.label !== undefined ? { label: values.label } : {}),
         });
-        out.event({ event: "invite", invite }, invite);
+        out.event({ event: "invite", invite, id: store.inviteOf(invite)?.id }, invite);
       } finally {
         dir.close();
       }

@@ -4,7 +4,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlnopad } from "@scure/base";
-import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
 import { accountIdFromPublicKey } from "../account/account-id.ts";
 import {
   bytesEqual,
@@ -14,7 +14,7 @@ import {
   type X25519KeyPair,
 } from "../crypto/provider.ts";
 import { defaultProvider } from "../crypto/providers.ts";
-import { CryptoError, StorageError } from "../errors.ts";
+import { CryptoError, InputError, StorageError } from "../errors.ts";
 import { BUILTIN_WIRE } from "../payloads/type.ts";
 import { createInviteLink, parseInviteLink } from "../protocol/invite.ts";
 import { tagAt } from "../protocol/kdf.ts";
@@ -29,14 +29,36 @@ import * as s from "../storage/schema/secrets.ts";
 
 /** Options of {@link SessionStore.createInvite}. */
 export interface InviteOptions {
-  /** Include a one-time prekey: the invite starts one conversation only. */
+  /** The invite starts one conversation only (its prekey is consumed by the first). */
   readonly singleUse?: boolean;
   /** Seconds from now until the invite stops being accepted. */
   readonly expiresInSeconds?: number;
   /** Multiaddrs of peers through which the inviter can be reached (NET4). */
   readonly hints?: readonly string[];
+  /** The inviter's display name, carried in the link. */
   readonly name?: string;
+  /** A private note for the inviter's own lists; not in the link. */
+  readonly label?: string;
 }
+
+/** A tracked invite as the inviter keeps it (the link itself is not stored). */
+export interface InviteRecord {
+  readonly id: number;
+  readonly label: string | undefined;
+  readonly singleUse: boolean;
+  readonly createdAt: number;
+  readonly expiresAt: number | undefined;
+  readonly revokedAt: number | undefined;
+  /** Conversations started through it. */
+  readonly uses: number;
+  readonly status: "active" | "used" | "expired" | "revoked";
+}
+
+/**
+ * How long after its expiry an invite still accepts first messages: a first message may be sealed before the
+ * expiry and reach the inviter later from a Store (U1), and the inviter cannot see when it was sealed.
+ */
+export const INVITE_EXPIRY_GRACE_MS = 24 * 3600 * 1000;
 
 /** A decrypted inbound message, as committed. */
 export interface Received {
@@ -62,6 +84,29 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, value);
 }
+type InvitePrekeyRow = typeof s.oneTimePrekeys.$inferSelect;
+
+/** Whether an invite prekey admits a new conversation, judged at `now` (ms). */
+function inviteStatus(row: InvitePrekeyRow, now: number): InviteRecord["status"] {
+  if (row.revokedAt !== null) return "revoked";
+  if (!row.reusable && row.consumedAt !== null) return "used";
+  if (row.expiresAt !== null && now >= row.expiresAt) return "expired";
+  return "active";
+}
+
+function inviteRecord(row: InvitePrekeyRow, now: number): InviteRecord {
+  return {
+    id: row.id,
+    label: row.label ?? undefined,
+    singleUse: !row.reusable,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt ?? undefined,
+    revokedAt: row.revokedAt ?? undefined,
+    uses: row.uses,
+    status: inviteStatus(row, now),
+  };
+}
+
 /** Domain label of the stored signed-prekey self-signature (X3DH §3.3 Sig(IK, Encode(SPK))). */
 const SIGNED_PREKEY_LABEL = new TextEncoder().encode("wakubot/v1/signed-prekey");
 
@@ -134,19 +179,104 @@ export class SessionStore {
   }
 
   /**
-   * A new invite link. Creates the signed prekey on first use and, for single-use invites, a one-time prekey.
+   * A new tracked invite link: it gets its own prekey (X3DH §2.2's one-time prekey, kept for reuse unless
+   * `singleUse`), so the inviter can list it, count its uses, revoke it, and refuse it after it expires.
+   * Creates the signed prekey on first use.
    *
    * @example
    * store.createInvite({ expiresInSeconds: 86400, hints: ["/ip4/1.2.3.4/tcp/60000/p2p/…"] });
    */
   createInvite(options: InviteOptions = {}): string {
+    return this.#invite(options, true);
+  }
+
+  /**
+   * The bot's standing invite: signed prekey only, so it is the same conversation entry point at every start and
+   * adds no rows. It cannot be revoked by itself (that takes a signed-prekey rotation); hand out tracked invites
+   * where that matters.
+   *
+   * @example
+   * const link = store.standingInvite(["/ip4/1.2.3.4/tcp/60000/p2p/…"]);
+   */
+  standingInvite(hints: readonly string[] = []): string {
+    return this.#invite({ hints }, false);
+  }
+
+  /**
+   * Tracked invites, newest first (`status` as of now; an expired one still admits first messages for
+   * {@link INVITE_EXPIRY_GRACE_MS}).
+   *
+   * @example
+   * store.invites().filter((i) => i.status === "active");
+   */
+  invites(): InviteRecord[] {
+    const now = this.clock();
+    return this.dir.secrets
+      .select()
+      .from(s.oneTimePrekeys)
+      .orderBy(desc(s.oneTimePrekeys.id))
+      .all()
+      .map((row) => inviteRecord(row, now));
+  }
+
+  /**
+   * One tracked invite, or undefined.
+   *
+   * @example
+   * store.invite(3)?.uses;
+   */
+  invite(id: number): InviteRecord | undefined {
+    const row = this.dir.secrets.select().from(s.oneTimePrekeys).where(eq(s.oneTimePrekeys.id, id)).get();
+    return row ? inviteRecord(row, this.clock()) : undefined;
+  }
+
+  /**
+   * The record of the tracked invite a link of this inviter names, or undefined (a standing invite, or someone
+   * else's link).
+   *
+   * @example
+   * store.inviteOf(store.createInvite({ label: "ops" }))?.label; // "ops"
+   */
+  inviteOf(link: string): InviteRecord | undefined {
+    const parsed = parseInviteLink(this.provider, link, 0);
+    if (!parsed.oneTimePrekey || !bytesEqual(parsed.identityKey, this.dir.identityPublicKey))
+      return undefined;
+    return this.invite(parsed.oneTimePrekey.id);
+  }
+
+  /**
+   * Revokes a tracked invite: from now on first messages through it are refused (`prekey_unavailable`). Its
+   * prekey secret is erased. Conversations already started stay. Returns the record, or undefined if there is no such invite; revoking twice keeps the first time.
+   *
+   * @example
+   * store.revokeInvite(3)?.status; // "revoked"
+   */
+  revokeInvite(id: number): InviteRecord | undefined {
+    const where = and(eq(s.oneTimePrekeys.id, id), isNull(s.oneTimePrekeys.revokedAt));
+    this.dir.secrets
+      .update(s.oneTimePrekeys)
+      .set({ revokedAt: this.clock(), secretKey: Buffer.alloc(0) })
+      .where(where)
+      .run();
+    return this.invite(id);
+  }
+
+  #invite(options: InviteOptions, tracked: boolean): string {
     const p = this.provider;
     const now = this.clock();
     const seed = this.dir.identitySecretKey();
+    if (
+      options.expiresInSeconds !== undefined &&
+      (!Number.isInteger(options.expiresInSeconds) || options.expiresInSeconds <= 0)
+    ) {
+      throw new InputError("invalid_argument", "expiresInSeconds must be a positive whole number");
+    }
+    const expiresAt =
+      options.expiresInSeconds !== undefined ? Math.floor(now / 1000) + options.expiresInSeconds : undefined;
     let spk = this.#activeSignedPrekeys()[0];
     let oneTime: { id: number; publicKey: Uint8Array } | undefined;
     const newSpk = spk ? undefined : generateX25519(p);
-    const newOtk = options.singleUse ? generateX25519(p) : undefined;
+    const newOtk = tracked ? generateX25519(p) : undefined;
     this.dir.secrets.transaction((tx) => {
       if (newSpk) {
         const id = tx
@@ -168,7 +298,14 @@ export class SessionStore {
       if (newOtk) {
         const id = tx
           .insert(s.oneTimePrekeys)
-          .values({ publicKey: Buffer.from(newOtk.publicKey), secretKey: Buffer.alloc(0), createdAt: now })
+          .values({
+            publicKey: Buffer.from(newOtk.publicKey),
+            secretKey: Buffer.alloc(0),
+            createdAt: now,
+            expiresAt: expiresAt !== undefined ? expiresAt * 1000 : null,
+            reusable: !options.singleUse,
+            label: options.label ?? null,
+          })
           .returning({ id: s.oneTimePrekeys.id })
           .get().id;
         tx.update(s.oneTimePrekeys)
@@ -182,10 +319,7 @@ export class SessionStore {
       identityKey: this.dir.identityPublicKey,
       signedPrekey: (spk as X25519KeyPair).publicKey,
       oneTimePrekey: oneTime,
-      expiresAt:
-        options.expiresInSeconds !== undefined
-          ? Math.floor(now / 1000) + options.expiresInSeconds
-          : undefined,
+      expiresAt,
       hints: options.hints ?? [],
       name: options.name,
     });
@@ -438,13 +572,10 @@ export class SessionStore {
     });
   }
 
+  /** The invite prekey if it still admits a new conversation: not revoked, not used up, not expired (with grace). */
   #unusedOneTimePrekey(id: number): X25519KeyPair | undefined {
-    const row = this.dir.secrets
-      .select()
-      .from(s.oneTimePrekeys)
-      .where(and(eq(s.oneTimePrekeys.id, id), isNull(s.oneTimePrekeys.consumedAt)))
-      .get();
-    if (!row) return undefined;
+    const row = this.dir.secrets.select().from(s.oneTimePrekeys).where(eq(s.oneTimePrekeys.id, id)).get();
+    if (!row || inviteStatus(row, this.clock() - INVITE_EXPIRY_GRACE_MS) !== "active") return undefined;
     return {
       publicKey: new Uint8Array(row.publicKey),
       secretKey: this.dir.sealer.open(row.secretKey, {
@@ -469,14 +600,15 @@ export class SessionStore {
     this.dir.secrets.transaction((tx) => {
       this.#writeState(tx, conversationId, state);
       if (setup && setup.oneTimePrekeyId !== 0) {
-        const unused = and(
-          eq(s.oneTimePrekeys.id, setup.oneTimePrekeyId),
-          isNull(s.oneTimePrekeys.consumedAt),
-        );
-        if (!tx.select().from(s.oneTimePrekeys).where(unused).get()) {
-          throw new CryptoError("prekey_unavailable", "one-time prekey already used");
+        const id = eq(s.oneTimePrekeys.id, setup.oneTimePrekeyId);
+        const row = tx.select().from(s.oneTimePrekeys).where(id).get();
+        if (!row || inviteStatus(row, now - INVITE_EXPIRY_GRACE_MS) !== "active") {
+          throw new CryptoError("prekey_unavailable", "the invite was used, revoked or has expired");
         }
-        tx.update(s.oneTimePrekeys).set({ consumedAt: now }).where(unused).run();
+        tx.update(s.oneTimePrekeys)
+          .set({ uses: row.uses + 1, consumedAt: row.reusable ? null : now })
+          .where(id)
+          .run();
       }
       if (setup) {
         tx.insert(s.seenEphemerals)

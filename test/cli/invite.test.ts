@@ -29,7 +29,8 @@ describe("wakubot invite", () => {
       plain.lines[0] as string,
       Math.floor(Date.now() / 1000),
     );
-    expect(invite.oneTimePrekey).toBeUndefined();
+    // Every invite is tracked: it carries its own (reusable) prekey so it can be revoked.
+    expect(invite.oneTimePrekey?.id).toBeGreaterThan(0);
     expect(invite.expiresAt).toBeUndefined();
 
     const rich = await wakubot(
@@ -47,10 +48,11 @@ describe("wakubot invite", () => {
       env,
     );
     expect(rich.code).toBe(0);
-    const event = JSON.parse(rich.lines[0] as string) as { event: string; invite: string };
+    const event = JSON.parse(rich.lines[0] as string) as { event: string; invite: string; id: number };
     expect(event.event).toBe("invite");
     const parsed = parseInviteLink(defaultProvider(), event.invite, Math.floor(Date.now() / 1000));
-    expect(parsed.oneTimePrekey?.id).toBeGreaterThan(0);
+    expect(parsed.oneTimePrekey?.id).toBe(event.id);
+    expect(event.id).not.toBe(invite.oneTimePrekey?.id);
     expect(parsed.hints).toEqual(["/ip4/127.0.0.1/tcp/1"]);
     expect(parsed.name).toBe("bot");
     const lifetime = (parsed.expiresAt as number) - Math.floor(Date.now() / 1000);

@@ -64,8 +64,10 @@ export const signedPrekeys = sqliteTable("signed_prekeys", {
 });
 
 /**
- * One-time prekeys for single-use invites. `consumedAt` is set in the same transaction that stores the session
- * created from it, so a prekey is used exactly once, also across restarts.
+ * Invite prekeys: one per tracked invite (the table keeps its first name, which the sealed secret keys are bound
+ * to). A single-use one is consumed in the same transaction that stores the session created from it, so it is
+ * used exactly once, also across restarts; a reusable one counts its `uses`. Revoking or expiry (ms) stops the
+ * inviter accepting new conversations through it.
  *
  * @example
  * db.select().from(oneTimePrekeys).where(isNull(oneTimePrekeys.consumedAt)).all();
@@ -77,6 +79,10 @@ export const oneTimePrekeys = sqliteTable("one_time_prekeys", {
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at"),
   consumedAt: integer("consumed_at"),
+  reusable: integer("reusable", { mode: "boolean" }).notNull().default(false),
+  label: text("label"),
+  revokedAt: integer("revoked_at"),
+  uses: integer("uses").notNull().default(0),
 });
 
 /**
