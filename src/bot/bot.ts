@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { AdminServer } from "../admin/server.ts";
 import { type QuotaInfo, RateLimitManager } from "../delivery/rate-limit.ts";
 import { Reassembler } from "../delivery/reassembler.ts";
 import {
@@ -68,6 +69,8 @@ export interface ReadyInfo {
   readonly multiaddrs: readonly string[];
   readonly pubsubTopics: readonly string[];
   readonly invite: string;
+  /** The admin API's address, when it is served. */
+  readonly admin?: string;
 }
 
 /** Events a bot reports; `bot.events.on(name, listener)`. */
@@ -149,6 +152,7 @@ export class Bot {
     if (!this.#handles.get(id)?.deref()) this.#handles.delete(id);
   });
   #unsubscribe: (() => void) | undefined;
+  #admin: AdminServer | undefined;
   #ready: ReadyInfo | undefined;
   #stopped = false;
   #lastTimestamp = 0n;
@@ -169,6 +173,21 @@ export class Bot {
   /** This bot's account id (`wb1…`). */
   get account(): string {
     return this.#dir.accountId;
+  }
+
+  /** What `start()` resolved with; undefined before. */
+  get info(): ReadyInfo | undefined {
+    return this.#ready;
+  }
+
+  /** True once `stop()` was called. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The admin API (its `url`, and the hono `app` for in-process requests) while it is served (docs/admin.md). */
+  get admin(): AdminServer | undefined {
+    return this.#admin;
   }
 
   /** The delivery the bot runs on, once started. */
@@ -521,6 +540,11 @@ export class Bot {
     this.#outbox = outbox;
     rl.onStatus((change) => outbox.onStatus(change));
     outbox.start();
+    if (o.admin) {
+      // Before anything is dispatched: events are recorded (and owed to webhooks) before their message is acked.
+      const { startAdmin } = await import("../admin/server.ts");
+      this.#admin = await startAdmin(this, this.#dir, o.admin, (line) => process.stderr.write(`${line}\n`));
+    }
     this.#unsubscribe = delivery.subscribe(BUCKET_TOPICS, (m) => this.#inbound(m));
     for (const row of this.#ledger.unhandled()) {
       const frame: Frame = {
@@ -539,6 +563,7 @@ export class Bot {
       multiaddrs: delivery instanceof WakuNode ? delivery.multiaddrs : [],
       pubsubTopics: [delivery.pubsubTopic],
       invite: this.#store.standingInvite(this.#hints()),
+      ...(this.#admin ? { admin: this.#admin.url } : {}),
     };
     this.#ready = ready;
     this.events.emit("ready", ready);
@@ -851,6 +876,7 @@ export class Bot {
     await Promise.allSettled([...this.#chains.values()]);
     this.#flushCheckpoint();
     this.#outbox?.close();
+    await this.#admin?.close();
     if (this.#repairQuery) clearTimeout(this.#repairQuery.timer);
     await this.#rl?.close();
     if (this.#host) await this.#host.stop();

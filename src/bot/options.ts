@@ -44,10 +44,29 @@ export interface BotOptions {
   readonly rateLimit?: Partial<RateLimitRules>;
   /** Largest Waku message; bigger payloads are segmented (SEG-U1). Default 150 KiB, The Waku Network's limit. */
   readonly maxMessageBytes?: number;
+  /**
+   * Serve the admin HTTP API (docs/admin.md) while the bot runs: `listen` is `HOST:PORT` (`WAKUBOT_ADMIN`; a bare
+   * `PORT` binds 127.0.0.1; port 0 picks a free one), `token` the bearer token (`WAKUBOT_ADMIN_TOKEN`; else one is
+   * generated once, shown once on stderr and kept only as its hash). Off unless given.
+   */
+  readonly admin?: AdminOptions;
+}
+
+/** Where the admin API listens and with which token. */
+export interface AdminOptions {
+  readonly listen: string;
+  readonly token?: string;
+}
+
+/** Admin options after parsing `listen`. */
+export interface ResolvedAdminOptions {
+  readonly hostname: string;
+  readonly port: number;
+  readonly token: string | undefined;
 }
 
 /** Options after defaults. */
-export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers"> {
+export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers" | "admin"> {
   readonly data: string;
   readonly passphrase: string;
   readonly listen: readonly string[];
@@ -61,6 +80,35 @@ export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers">
   readonly reliability: Reliability;
   readonly rateLimit: RateLimitRules;
   readonly maxMessageBytes: number;
+  readonly admin: ResolvedAdminOptions | undefined;
+}
+
+/**
+ * Parses an admin `HOST:PORT` (IPv6 in brackets) or bare `PORT`.
+ *
+ * @example
+ * parseAdminListen("8080"); // { hostname: "127.0.0.1", port: 8080 }
+ * parseAdminListen("[::1]:0"); // { hostname: "::1", port: 0 }
+ */
+export function parseAdminListen(value: string): { hostname: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value.trim());
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) {
+    throw new InputError("invalid_argument", `admin address must be HOST:PORT or PORT, got "${value}"`);
+  }
+  const host = m[1] ?? "127.0.0.1";
+  return { hostname: host.startsWith("[") ? host.slice(1, -1) : host, port };
+}
+
+function resolveAdmin(options: AdminOptions | undefined, env: WakubotEnv): ResolvedAdminOptions | undefined {
+  const listen = options?.listen ?? env.WAKUBOT_ADMIN;
+  if (listen === undefined || listen === "") return undefined;
+  const token = options?.token ?? (env.WAKUBOT_ADMIN_TOKEN || undefined);
+  if (token !== undefined && !/^[\x21-\x7e]{16,512}$/.test(token)) {
+    // The token is only hashed (no stretching), so it must carry its own entropy.
+    throw new InputError("invalid_argument", "the admin token must be 16–512 visible ASCII characters");
+  }
+  return { ...parseAdminListen(listen), token };
 }
 
 /**
@@ -117,6 +165,7 @@ export function resolveBotOptions(options: BotOptions, env: WakubotEnv): Resolve
       ...options.rateLimit,
     }),
     maxMessageBytes: checkMessageBytes(options.maxMessageBytes ?? 150 * 1024),
+    admin: resolveAdmin(options.admin, env),
   };
 }
 

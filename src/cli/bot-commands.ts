@@ -4,6 +4,7 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { type Bot, createBot, runningBots } from "../bot/bot.ts";
 import type { Conversation } from "../bot/context.ts";
+import { parseAdminListen } from "../bot/options.ts";
 import { resolveNodeConfig, resolvePassphrase, type WakubotEnv } from "../config.ts";
 import { InputError, NetworkError } from "../errors.ts";
 
@@ -19,6 +20,8 @@ export interface BotCommandFlags {
   readonly light: boolean | undefined;
   readonly waitDelivered: string | undefined;
   readonly waitReply: string | undefined;
+  /** `run --admin HOST:PORT`. */
+  readonly admin: string | undefined;
 }
 
 /** Output of a command: a JSON event line or a human line. */
@@ -214,6 +217,10 @@ export async function runCommand(
   setEnv(env, "WAKUBOT_SHARDS", flags.shards);
   if (flags.light) env.WAKUBOT_LIGHT = "1";
   if (flags.json) env.WAKUBOT_JSON = "1";
+  if (flags.admin !== undefined) {
+    parseAdminListen(flags.admin);
+    env.WAKUBOT_ADMIN = flags.admin;
+  }
   resolveNodeConfig({}, env);
   await import(pathToFileURL(resolvePath(file)).href);
   // A bot whose node actor fails cannot go on: stop everything and exit non-zero (the error was reported).

@@ -38,9 +38,11 @@ Commands:
   node [NODE OPTIONS] [--store-max-age DURATION] [--store-max-mb N]
                run a service node (relay + store + lightpush + filter), no bot; with
                --json the first line is the "ready" event
-  run FILE [NODE OPTIONS]
+  run FILE [NODE OPTIONS] [--admin HOST:PORT]
                run the bot program FILE (a module using createBot); with --json the first
-               line is the "ready" event with the bot's invite; SIGINT/SIGTERM stop it
+               line is the "ready" event with the bot's invite; SIGINT/SIGTERM stop it.
+               --admin serves the admin HTTP API (docs/admin.md; token from
+               WAKUBOT_ADMIN_TOKEN, else generated and shown once on stderr)
   send TARGET TEXT [NODE OPTIONS] [--wait-delivered SECONDS] [--wait-reply SECONDS]
                send TEXT to TARGET (invite link or conversation id); optionally wait for
                the delivery receipt and/or the first reply
@@ -85,6 +87,7 @@ const OPTIONS = {
   "store-max-age": { type: "string" },
   "store-max-mb": { type: "string" },
   "wait-delivered": { type: "string" },
+  admin: { type: "string" },
   "wait-reply": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -99,7 +102,7 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   passphrase: ["new-passphrase-file"],
   invite: ["single-use", "expires", "hint", "name", "label"],
   send: ["listen", "peer", "cluster", "shards", "light", "wait-delivered", "wait-reply"],
-  run: ["listen", "peer", "cluster", "shards", "light"],
+  run: ["listen", "peer", "cluster", "shards", "light", "admin"],
   chat: ["listen", "peer", "cluster", "shards", "light"],
   node: ["listen", "peer", "cluster", "shards", "light", "store-max-age", "store-max-mb"],
   help: [],
@@ -161,6 +164,7 @@ function botFlags(values: Parsed, dataDir: string): BotCommandFlags {
     light: values.light,
     waitDelivered: values["wait-delivered"],
     waitReply: values["wait-reply"],
+    admin: values.admin,
   };
 }
 

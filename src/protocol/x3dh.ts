@@ -158,8 +158,7 @@ export function acceptSession(
     ];
     if (initiator.oneTimePrekeyId !== 0) {
       const otk = keys.oneTimePrekey(initiator.oneTimePrekeyId);
-      if (!otk)
-        throw new CryptoError("prekey_unavailable", "the one-time prekey of this invite was already used");
+      if (!otk) throw new CryptoError("prekey_unavailable", "the invite was used up, revoked or has expired");
       dhs.push(p.x25519(otk.secretKey, ephemeral));
     }
     const secrets = x3dhSecrets(p, dhs);

@@ -1,6 +1,15 @@
 /** @module drizzle schema of messages.db: public account data, conversations and messages (F6, D3). */
 import { sql } from "drizzle-orm";
-import { blob, check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  blob,
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 /**
  * The account this data directory belongs to: one row, public data only (the secret half is in secrets.db).
@@ -174,4 +183,99 @@ export const rateLimitQueue = sqliteTable("rate_limit_queue", {
   status: text("status", { enum: ["queued", "handed"] }).notNull(),
   createdAt: integer("created_at").notNull(),
   handedAt: integer("handed_at"),
+});
+
+/**
+ * The admin API's bearer token, as its SHA-256 (the token is 256 random bits, so a fast hash is enough): one row,
+ * written when a token is generated (docs/admin.md §Authentication).
+ *
+ * @example
+ * db.select().from(adminToken).get(); // { id: 1, hash: <32 bytes>, createdAt }
+ */
+export const adminToken = sqliteTable(
+  "admin_token",
+  {
+    id: integer("id").primaryKey(),
+    hash: blob("hash", { mode: "buffer" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [check("admin_token_single_row", sql`${t.id} = 1`)],
+);
+
+/**
+ * The bot's event log as the admin API serves it (SSE ids, webhooks). `key` makes recording idempotent: an event
+ * re-raised after a restart (a message handled again) is recorded once.
+ *
+ * @example
+ * db.select().from(adminEvents).where(gt(adminEvents.id, lastEventId)).orderBy(adminEvents.id).all();
+ */
+export const adminEvents = sqliteTable(
+  "admin_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull().unique(),
+    type: text("type").notNull(),
+    data: text("data").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("admin_events_created").on(t.createdAt)],
+);
+
+/**
+ * Outgoing webhooks: where events are POSTed, which event types, and the HMAC key (sealed with the data key, slot
+ * `webhooks/<id>/secret`).
+ *
+ * @example
+ * db.select().from(webhooks).where(isNull(webhooks.deletedAt)).all();
+ */
+export const webhooks = sqliteTable("webhooks", {
+  id: integer("id").primaryKey(),
+  url: text("url").notNull(),
+  events: text("events").notNull(),
+  secret: blob("secret", { mode: "buffer" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  deletedAt: integer("deleted_at"),
+});
+
+/**
+ * One event owed to one webhook, written in the transaction that records the event, so it survives a crash and is
+ * retried until the receiver answers 2xx or it expires.
+ *
+ * @example
+ * db.select().from(webhookDeliveries).where(isNull(webhookDeliveries.doneAt)).all();
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    webhookId: integer("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    eventId: integer("event_id")
+      .notNull()
+      .references(() => adminEvents.id, { onDelete: "cascade" }),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    doneAt: integer("done_at"),
+    outcome: text("outcome", { enum: ["delivered", "failed"] }),
+    lastError: text("last_error"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.webhookId, t.eventId] }),
+    index("webhook_deliveries_due").on(t.doneAt, t.nextAttemptAt),
+  ],
+);
+
+/**
+ * Answers to admin requests that carried an `Idempotency-Key`, so a client that retries gets the first answer
+ * instead of a second message.
+ *
+ * @example
+ * db.select().from(adminRequests).where(eq(adminRequests.key, key)).get();
+ */
+export const adminRequests = sqliteTable("admin_requests", {
+  key: text("key").primaryKey(),
+  fingerprint: text("fingerprint").notNull(),
+  status: integer("status").notNull(),
+  body: text("body").notNull(),
+  createdAt: integer("created_at").notNull(),
 });
