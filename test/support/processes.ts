@@ -196,7 +196,12 @@ export class CliProcesses {
    * Runs `bun bin/wakubot --data DATA --json ARGS…` with an environment of PATH and WAKUBOT_PASSPHRASE only, so
    * no WAKUBOT_* variable of the test runner leaks in.
    */
-  spawn(name: string, data: string, args: readonly string[], options: { stdin?: "pipe" } = {}): CliProcess {
+  spawn(
+    name: string,
+    data: string,
+    args: readonly string[],
+    options: { stdin?: "pipe"; env?: Record<string, string> } = {},
+  ): CliProcess {
     const full = ["--data", data, "--json", ...args];
     const proc = Bun.spawn([process.execPath, BIN, ...full], {
       cwd: REPO,
@@ -204,6 +209,7 @@ export class CliProcesses {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         WAKUBOT_PASSPHRASE: this.passphrase,
         WAKUBOT_RATE_LIMIT: "100000/600",
+        ...options.env,
       },
       stdin: options.stdin ?? "ignore",
       stdout: "pipe",
