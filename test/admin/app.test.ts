@@ -203,3 +203,47 @@ describe("admin API: invites, quota, conversations, messages", () => {
     expect(list.conversations.map((c) => c.id)).toEqual([conversation.id]);
   });
 });
+
+describe("admin API: document and options", () => {
+  test("/openapi.json documents every route the app serves, and only those", async () => {
+    const bot = await adminBot();
+    const app = bot.admin?.app;
+    const doc = (await (await call(bot, "/openapi.json", { token: null })).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) =>
+        Object.keys(ops).map((op) => `${op.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`),
+      )
+      .sort();
+    const served = [
+      ...new Set(
+        (app?.routes ?? [])
+          .filter((r) => r.method !== "ALL" && r.path !== "/openapi.json")
+          .map((r) => `${r.method} ${r.path}`),
+      ),
+    ].sort();
+    expect(documented).toEqual(served);
+    expect(served.length).toBeGreaterThanOrEqual(19);
+  });
+
+  test("admin options: HOST:PORT or PORT, and a token with enough characters", async () => {
+    const { parseAdminListen, resolveBotOptions } = await import("../../src/bot/options.ts");
+    expect(parseAdminListen("8080")).toEqual({ hostname: "127.0.0.1", port: 8080 });
+    expect(parseAdminListen("0.0.0.0:1")).toEqual({ hostname: "0.0.0.0", port: 1 });
+    expect(parseAdminListen("[::1]:0")).toEqual({ hostname: "::1", port: 0 });
+    for (const bad of ["", "host", ":80", "1.2.3.4:65536", "a b:1"]) {
+      expect(() => parseAdminListen(bad)).toThrow(/HOST:PORT/);
+    }
+    const env = { WAKUBOT_PASSPHRASE: "p", WAKUBOT_ADMIN: "9000", WAKUBOT_ADMIN_TOKEN: "short" };
+    expect(() => resolveBotOptions({}, env)).toThrow(/16–512/);
+    expect(resolveBotOptions({}, { ...env, WAKUBOT_ADMIN_TOKEN: "x".repeat(16) }).admin).toEqual({
+      hostname: "127.0.0.1",
+      port: 9000,
+      token: "x".repeat(16),
+    });
+    expect(resolveBotOptions({}, { WAKUBOT_PASSPHRASE: "p" }).admin).toBeUndefined();
+  });
+});
