@@ -387,7 +387,8 @@ describe.concurrent("wakubot node: bad input exits 2 before anything starts", ()
       });
       expectError(result, 2, code);
       expect(existsSync(data)).toBe(false);
-    });
+      // Twelve processes start at once: on a loaded machine that can take longer than the default 5 s.
+    }, 30_000);
   }
 
   test(

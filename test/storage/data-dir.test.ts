@@ -69,12 +69,18 @@ describe("migrations", () => {
     expect(tables(join(dir, "messages.db"))).toEqual([
       "__drizzle_migrations",
       "account",
+      "admin_events",
+      "admin_requests",
+      "admin_token",
       "conversation_state",
       "conversations",
       "messages",
       "rate_limit_queue",
       "rate_limit_usage",
+      "sqlite_sequence",
       "sync_state",
+      "webhook_deliveries",
+      "webhooks",
     ]);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, "secrets.db")).mode & 0o777).toBe(0o600);
