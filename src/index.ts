@@ -11,6 +11,7 @@ export {
   x25519PublicFromIdentity,
   x25519SecretFromIdentity,
 } from "./account/identity.ts";
+export { hubSignature, signWebhook, verifyHubSignature, verifyWebhook } from "./admin/signature.ts";
 export { Bot, type BotEvents, createBot, type ReadyInfo } from "./bot/bot.ts";
 export type {
   AwaitableStatus,
@@ -25,9 +26,16 @@ export type {
   Unsupported,
 } from "./bot/context.ts";
 export type { MessageStatus } from "./bot/ledger.ts";
-export type { BotOptions } from "./bot/options.ts";
+export type { AdminOptions, BotOptions } from "./bot/options.ts";
 export { DEFAULT_RELIABILITY, type Reliability } from "./bot/outbox.ts";
 export type { Priority } from "./bot/outbox-store.ts";
+export {
+  BRIDGE_DB,
+  resolveBridgeEnv,
+  startWebhookBridge,
+  type WebhookBridge,
+  type WebhookBridgeOptions,
+} from "./bridge/index.ts";
 export { DEFAULT_DATA_DIR, resolveDataDir, resolveNodeConfig, resolvePassphrase } from "./config.ts";
 export type { CryptoProvider } from "./crypto/provider.ts";
 export { defaultProvider, nativeProvider, nobleProvider } from "./crypto/providers.ts";
@@ -46,7 +54,7 @@ export {
 export * from "./payloads/index.ts";
 export { type Invite, parseInviteLink } from "./protocol/invite.ts";
 export type { Frame } from "./protocol/wire.ts";
-export { type InviteOptions, type Received, SessionStore } from "./sessions/store.ts";
+export { type InviteOptions, type InviteRecord, type Received, SessionStore } from "./sessions/store.ts";
 export {
   type CreateDataDirOptions,
   createDataDir,
