@@ -80,6 +80,8 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 
+  /** Idempotency keys whose first request is still running: a concurrent retry waits for its answer. */
+  const inflight = new Map<string, Promise<unknown>>();
   const bucket = new TokenBucket(deps.rateLimit?.perSecond ?? 50, deps.rateLimit?.burst ?? 200, now);
   app.use("*", async (c, next) => {
     await next();
@@ -107,6 +109,19 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
     if (!open.has(c.req.path) && !authorized(c.req.header("authorization"), deps.tokenHash)) {
       c.header("www-authenticate", 'Bearer realm="wakubot"');
       throw new AdminHttpError(401, "unauthorized", "missing or wrong bearer token");
+    }
+    await next();
+  });
+  app.use("*", async (c, next) => {
+    // Without this a JSON body sent as text/plain or form data would skip validation altogether.
+    if (c.req.method === "POST" && !/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+      if ((await c.req.text()).trim() !== "") {
+        throw new AdminHttpError(
+          400,
+          "invalid_argument",
+          "send the body as JSON with content-type: application/json",
+        );
+      }
     }
     await next();
   });
@@ -157,7 +172,8 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
     },
   );
 
-  app.openapi(
+  // Registered by hand: the body is optional, which the generated JSON validator does not allow.
+  app.openAPIRegistry.registerPath(
     createRoute({
       method: "post",
       path: "/v1/invites",
@@ -166,18 +182,18 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
       request: { body: { ...json(S.InviteRequest, "Invite options"), required: false } },
       responses: { 201: json(S.CreatedInvite, "The invite link and its record"), ...errors },
     }),
-    async (c) => {
-      const o = await optionalJson(c, S.InviteRequest);
-      const link = bot.invite({
-        singleUse: o.singleUse ?? false,
-        ...(o.expiresInSeconds !== undefined ? { expiresInSeconds: o.expiresInSeconds } : {}),
-        ...(o.label !== undefined ? { label: o.label } : {}),
-        ...(o.name !== undefined ? { name: o.name } : {}),
-      });
-      const record = recordOf(bot, link);
-      return c.json({ ...inviteJson(record), invite: link }, 201);
-    },
   );
+  app.post("/v1/invites", async (c) => {
+    const o = await optionalJson(c, S.InviteRequest);
+    const link = bot.invite({
+      singleUse: o.singleUse ?? false,
+      ...(o.expiresInSeconds !== undefined ? { expiresInSeconds: o.expiresInSeconds } : {}),
+      ...(o.label !== undefined ? { label: o.label } : {}),
+      ...(o.name !== undefined ? { name: o.name } : {}),
+    });
+    const record = recordOf(bot, link);
+    return c.json({ ...inviteJson(record), invite: link }, 201);
+  });
 
   app.openapi(
     createRoute({
@@ -272,7 +288,7 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
       },
     }),
     (c) =>
-      idempotent(c, store, now, async () => {
+      idempotent(c, store, now, inflight, async () => {
         const { invite } = c.req.valid("json");
         const conversation = await bot.connect(invite);
         return { status: 201, body: conversationJson(mustConversation(store, conversation.id)) };
@@ -327,10 +343,13 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
       },
     }),
     (c) =>
-      idempotent(c, store, now, async () => {
+      idempotent(c, store, now, inflight, async () => {
         const { id } = c.req.valid("param");
         const { text, priority, replyTo } = c.req.valid("json");
         mustConversation(store, id);
+        if (replyTo && !replyTo.startsWith(`${id}:`)) {
+          throw new AdminHttpError(400, "invalid_argument", "replyTo: not a message of this conversation");
+        }
         const conversation = bot.conversation(id);
         const options = { priority: priority ?? "normal" };
         const handle = replyTo
@@ -607,6 +626,7 @@ async function idempotent(
   c: Context,
   store: AdminStore,
   now: () => number,
+  inflight: Map<string, Promise<unknown>>,
   work: () => Promise<{ status: 201 | 202; body: unknown }>,
   // biome-ignore lint/suspicious/noExplicitAny: the route's typed answer is the JSON produced here.
 ): Promise<any> {
@@ -623,6 +643,7 @@ async function idempotent(
     );
   }
   const fingerprint = `${c.req.method} ${c.req.path} ${bytesToHex(sha256(new Uint8Array(await c.req.arrayBuffer())))}`;
+  for (let first = inflight.get(key); first; first = inflight.get(key)) await first.catch(() => {});
   const seen = store.answered(key);
   if (seen) {
     if (seen.fingerprint !== fingerprint) {
@@ -631,11 +652,17 @@ async function idempotent(
     c.header("idempotent-replayed", "true");
     return c.body(seen.body, seen.status as 201, { "content-type": "application/json" });
   }
-  const { status, body } = await work();
-  const text = JSON.stringify(body);
-  const t = now();
-  store.answer(key, fingerprint, status, text, t, t - IDEMPOTENCY_TTL_MS);
-  return c.body(text, status, { "content-type": "application/json" });
+  const running = work();
+  inflight.set(key, running);
+  try {
+    const { status, body } = await running;
+    const text = JSON.stringify(body);
+    const t = now();
+    store.answer(key, fingerprint, status, text, t, t - IDEMPOTENCY_TTL_MS);
+    return c.body(text, status, { "content-type": "application/json" });
+  } finally {
+    inflight.delete(key);
+  }
 }
 
 function recordOf(bot: Bot, link: string): InviteRecord {

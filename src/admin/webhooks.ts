@@ -94,7 +94,7 @@ export class WebhookSender {
     const body = JSON.stringify({
       id: d.event.id,
       type: d.event.type,
-      createdAt: new Date(d.event.createdAt).toISOString(),
+      createdAt: d.event.createdAt,
       data: d.event.data,
     });
     let error: string | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Bot } from "../../src/bot/bot.ts";
-import { type BotNetwork, botNetwork, nextEvent, settleUntil } from "../support/bots.ts";
+import { type BotNetwork, botNetwork, nextEvent, settleRounds, settleUntil } from "../support/bots.ts";
 
 let net: BotNetwork;
 afterEach(async () => {
@@ -24,7 +24,8 @@ async function adminBot(options: { token?: string } = {}): Promise<Bot> {
 function call(bot: Bot, path: string, init: RequestInit & { token?: string | null } = {}) {
   const headers = new Headers(init.headers);
   if (init.token !== null) headers.set("authorization", `Bearer ${init.token ?? TOKEN}`);
-  if (typeof init.body === "string") headers.set("content-type", "application/json");
+  if (typeof init.body === "string" && !headers.has("content-type"))
+    headers.set("content-type", "application/json");
   const app = bot.admin?.app;
   if (!app) throw new Error("no admin app");
   return app.request(path, { ...init, headers });
@@ -245,5 +246,77 @@ describe("admin API: document and options", () => {
       token: "x".repeat(16),
     });
     expect(resolveBotOptions({}, { WAKUBOT_PASSPHRASE: "p" }).admin).toBeUndefined();
+  });
+});
+
+describe("admin API: bodies and retries", () => {
+  test("a body not sent as JSON is 400; an invite needs no body at all", async () => {
+    const bot = await adminBot();
+    for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {
+      const res = await call(bot, "/v1/invites", {
+        method: "POST",
+        body: JSON.stringify({ label: "x" }),
+        headers: { "content-type": type },
+      });
+      expect({ type, status: res.status }).toEqual({ type, status: 400 });
+      expect(((await body(res)) as { error: { code: string } }).error.code).toBe("invalid_argument");
+    }
+    expect(bot.invites()).toEqual([]);
+    const bare = await call(bot, "/v1/invites", { method: "POST" });
+    expect(bare.status).toBe(201);
+    const emptyJson = await call(bot, "/v1/invites", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+    });
+    expect(emptyJson.status).toBe(201);
+  });
+
+  test("replyTo must name a message of the same conversation", async () => {
+    const bot = await adminBot();
+    const client = await net.bot("client", { reliability: FAST });
+    await client.start();
+    const conversation = await client.connect(bot.info?.invite ?? "");
+    const echoed = nextEvent(client, "message");
+    await conversation.send("hi");
+    await echoed;
+    const { conversations } = (await body(await call(bot, "/v1/conversations"))) as {
+      conversations: { id: string }[];
+    };
+    const id = conversations[0]?.id;
+    const res = await call(bot, `/v1/conversations/${id}/messages`, {
+      method: "POST",
+      body: JSON.stringify({ text: "re", replyTo: "cAAAAAAAAAAAAAAAA:0123456789abcdef" }),
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await body(res))).toContain("replyTo");
+  });
+
+  test("concurrent retries with one Idempotency-Key send once and answer alike", async () => {
+    const bot = await adminBot();
+    const client = await net.bot("client", { reliability: FAST });
+    await client.start();
+    const conversation = await client.connect(bot.info?.invite ?? "");
+    const texts: string[] = [];
+    client.events.on("message", (m) => {
+      if (m.text) texts.push(m.text);
+    });
+    const echoed = nextEvent(client, "message");
+    await conversation.send("hi");
+    await echoed;
+    const { conversations } = (await body(await call(bot, "/v1/conversations"))) as {
+      conversations: { id: string }[];
+    };
+    const send = () =>
+      call(bot, `/v1/conversations/${conversations[0]?.id}/messages`, {
+        method: "POST",
+        body: JSON.stringify({ text: "once" }),
+        headers: { "idempotency-key": "same" },
+      });
+    const answers = await Promise.all([send(), send(), send(), send()]);
+    const ids = await Promise.all(answers.map(async (a) => ((await body(a)) as { id: string }).id));
+    expect(new Set(ids).size).toBe(1);
+    await settleUntil(net.network, () => texts.includes("once"), "the message");
+    await settleRounds(net.network, 5);
+    expect(texts.filter((t) => t === "once")).toHaveLength(1);
   });
 });
