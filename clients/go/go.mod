@@ -1,0 +1,3 @@
+module github.com/wakubot/wakubot/clients/go
+
+go 1.19
