@@ -82,18 +82,14 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
 
   /** Idempotency keys whose first request is still running: a concurrent retry waits for its answer. */
   const inflight = new Map<string, Promise<unknown>>();
-  const bucket = new TokenBucket(deps.rateLimit?.perSecond ?? 50, deps.rateLimit?.burst ?? 200, now);
+  const perSecond = deps.rateLimit?.perSecond ?? 50;
+  const burst = deps.rateLimit?.burst ?? 200;
+  const bucket = new TokenBucket(perSecond, burst, now);
+  const openBucket = new TokenBucket(perSecond, burst, now);
+  const rejectedBucket = new TokenBucket(Math.max(1, perSecond / 5), Math.max(1, burst / 5), now);
   app.use("*", async (c, next) => {
     await next();
     metrics.request(c.req.method, c.req.routePath, c.res.status);
-  });
-  app.use("*", async (c, next) => {
-    const wait = bucket.take();
-    if (wait > 0) {
-      c.header("retry-after", String(Math.ceil(wait / 1000)));
-      throw new AdminHttpError(429, "rate_limited", "too many requests");
-    }
-    await next();
   });
   app.use(
     "*",
@@ -106,7 +102,15 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
   );
   const open = new Set(["/healthz", "/openapi.json"]);
   app.use("*", async (c, next) => {
-    if (!open.has(c.req.path) && !authorized(c.req.header("authorization"), deps.tokenHash)) {
+    const isOpen = open.has(c.req.path);
+    const ok = isOpen || authorized(c.req.header("authorization"), deps.tokenHash);
+    // Separate buckets, so neither strangers hammering /healthz nor wrong tokens use up the token holder's rate.
+    const wait = (ok ? (isOpen ? openBucket : bucket) : rejectedBucket).take();
+    if (wait > 0) {
+      c.header("retry-after", String(Math.ceil(wait / 1000)));
+      throw new AdminHttpError(429, "rate_limited", "too many requests");
+    }
+    if (!ok) {
       c.header("www-authenticate", 'Bearer realm="wakubot"');
       throw new AdminHttpError(401, "unauthorized", "missing or wrong bearer token");
     }

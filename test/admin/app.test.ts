@@ -104,6 +104,13 @@ describe("admin API: auth, validation, errors", () => {
     const limited = await call(bot, "/healthz", { token: null });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // Strangers used up their buckets, not the token holder's.
+    const wrong: number[] = [];
+    for (let i = 0; i < 80; i++)
+      wrong.push((await call(bot, "/v1/quota", { token: "wrong-token-000000" })).status);
+    expect(wrong).toContain(401);
+    expect(wrong.at(-1)).toBe(429);
+    expect((await call(bot, "/v1/quota")).status).toBe(200);
   });
 });
 

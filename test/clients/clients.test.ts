@@ -62,8 +62,11 @@ describe("client contract tests against a live bot", () => {
           `source.debian.directory="${DEBIAN_REGISTRY}"`,
         ]
       : [];
+    // With rustup first on PATH, Debian's cargo would otherwise pick rustup's rustdoc for the doc tests.
     const rustc =
-      CARGO === "/usr/bin/cargo" && existsSync("/usr/bin/rustc") ? { RUSTC: "/usr/bin/rustc" } : {};
+      CARGO === "/usr/bin/cargo" && existsSync("/usr/bin/rustc")
+        ? { RUSTC: "/usr/bin/rustc", RUSTDOC: "/usr/bin/rustdoc" }
+        : {};
     const result = await run([CARGO, "test", ...offline, "--", "--nocapture"], dir, { ...live, ...rustc });
     if (result.code !== 0) console.error(result.output);
     expect(result.code).toBe(0);
