@@ -1,5 +1,6 @@
 /** @module What the bot runtime reads and writes in messages.db besides the session layer: conversations and their app state, unhandled inbound messages, the Store catch-up checkpoint. */
 import { and, eq, sql } from "drizzle-orm";
+import { Statements } from "../delivery/statements.ts";
 import type { DataDir } from "../storage/data-dir.ts";
 import * as m from "../storage/schema/messages.ts";
 import { storageErrorFrom } from "../storage/sqlite.ts";
@@ -26,9 +27,11 @@ const CHECKPOINT = "inbound_checkpoint_ms";
  */
 export class Ledger {
   readonly #db: DataDir["messages"];
+  readonly #sql: Statements;
 
   constructor(dir: DataDir) {
     this.#db = dir.messages;
+    this.#sql = new Statements(dir.messages);
   }
 
   #run<T>(work: () => T): T {
@@ -56,30 +59,22 @@ export class Ledger {
     );
   }
 
-  /** One conversation, or undefined. */
+  /** One conversation, or undefined. Read several times per message: a prepared statement. */
   conversation(id: string): ConversationRow | undefined {
-    return this.#run(() =>
-      this.#db
-        .select({
-          id: m.conversations.id,
-          peerAccountId: m.conversations.peerAccountId,
-          label: m.conversations.label,
-          state: m.conversations.state,
-        })
-        .from(m.conversations)
-        .where(eq(m.conversations.id, id))
-        .get(),
+    const row = this.#run(() =>
+      this.#sql
+        .q("select id, peer_account_id as peerAccountId, label, state from conversations where id = ?")
+        .get(id),
     );
+    return (row ?? undefined) as ConversationRow | undefined;
   }
 
   /** Writes a conversation's lifecycle state (from its actor). */
   setConversationState(id: string, state: (typeof m.CONVERSATION_STATES)[number]): void {
     this.#run(() =>
-      this.#db
-        .update(m.conversations)
-        .set({ state, updatedAt: Date.now() })
-        .where(eq(m.conversations.id, id))
-        .run(),
+      this.#sql
+        .q("update conversations set state = ?, updated_at = ? where id = ?")
+        .run(state, Date.now(), id),
     );
   }
 

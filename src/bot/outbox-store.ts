@@ -1,5 +1,6 @@
 /** @module The outbox's rows in messages.db: outbound envelopes kept until acknowledged, sequence counters, and the receive-side ack state (F4, R1; docs/delivery.md). */
-import { and, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
+import { Statements } from "../delivery/statements.ts";
 import type { DataDir } from "../storage/data-dir.ts";
 import * as m from "../storage/schema/messages.ts";
 import { storageErrorFrom } from "../storage/sqlite.ts";
@@ -35,7 +36,8 @@ function run<T>(work: () => T): T {
 }
 
 /**
- * Reads and writes of the outbox and ack state. Every method is one statement or one transaction.
+ * Reads and writes of the outbox and ack state. Every method is one statement or one transaction. The per-message
+ * ones run prepared statements: they are on every message's path.
  *
  * @example
  * const records = new OutboxStore(dir);
@@ -43,9 +45,11 @@ function run<T>(work: () => T): T {
  */
 export class OutboxStore {
   readonly #db: DataDir["messages"];
+  readonly #sql: Statements;
 
   constructor(dir: DataDir) {
     this.#db = dir.messages;
+    this.#sql = new Statements(dir.messages);
   }
 
   /**
@@ -56,56 +60,72 @@ export class OutboxStore {
    * records.commit(rows, "cAbc:0123456789abcdef");
    */
   commit(rows: readonly OutboundRow[], handled?: string): void {
+    const insert = this.#sql.q(
+      `insert into messages (id, conversation_id, direction, payload_type, payload_version, body, status,
+        created_at, seq, tag, envelope, content_topic, priority, attempts, next_attempt_at, expires_at)
+       values (?, ?, 'out', ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const raise = this.#sql.q("update conversations set sent_seq = max(sent_seq, ?) where id = ?");
+    const mark = this.#sql.q("update messages set status = 'handled' where id = ? and status = 'received'");
     run(() =>
-      this.#db.transaction((tx) => {
+      this.#sql.transaction(() => {
         for (const r of rows) {
-          tx.insert(m.messages)
-            .values({
-              id: r.id,
-              conversationId: r.conversationId,
-              direction: "out",
-              payloadType: r.payloadType,
-              payloadVersion: r.payloadVersion,
-              body: Buffer.from(r.body),
-              status: "queued",
-              createdAt: r.createdAt,
-              seq: r.seq || null,
-              tag: r.tag,
-              envelope: Buffer.from(r.envelope),
-              contentTopic: r.contentTopic,
-              priority: r.priority,
-              attempts: r.attempts,
-              nextAttemptAt: r.nextAttemptAt,
-              expiresAt: r.expiresAt,
-            })
-            .run();
-          if (r.seq) {
-            tx.update(m.conversations)
-              .set({ sentSeq: sql`max(${m.conversations.sentSeq}, ${r.seq})` })
-              .where(eq(m.conversations.id, r.conversationId))
-              .run();
-          }
+          insert.run(
+            r.id,
+            r.conversationId,
+            r.payloadType,
+            r.payloadVersion,
+            r.body,
+            r.createdAt,
+            r.seq || null,
+            r.tag,
+            r.envelope,
+            r.contentTopic,
+            r.priority,
+            r.attempts,
+            r.nextAttemptAt,
+            r.expiresAt,
+          );
+          if (r.seq) raise.run(r.seq, r.conversationId);
         }
-        if (handled) {
-          tx.update(m.messages)
-            .set({ status: "handled" })
-            .where(and(eq(m.messages.id, handled), eq(m.messages.status, "received")))
-            .run();
-        }
+        if (handled) mark.run(handled);
       }),
     );
   }
 
-  /** Outbound rows still holding an envelope (not acknowledged, not expired), oldest first. */
+  /**
+   * Outbound rows still holding an envelope (not acknowledged, not expired), oldest first. Literal SQL, so that a
+   * partial index on `(conversation_id, seq) where direction = 'out' and envelope is not null` can serve it.
+   */
   outstanding(): OutboundRow[] {
-    return run(() =>
-      this.#db
-        .select()
-        .from(m.messages)
-        .where(and(eq(m.messages.direction, "out"), isNotNull(m.messages.envelope)))
-        .orderBy(m.messages.conversationId, m.messages.seq)
-        .all(),
-    ).map((r) => ({
+    type Row = {
+      id: string;
+      conversationId: string;
+      seq: number | null;
+      tag: string | null;
+      payloadType: string;
+      payloadVersion: number;
+      body: Uint8Array;
+      envelope: Uint8Array;
+      contentTopic: string | null;
+      priority: Priority | null;
+      createdAt: number;
+      attempts: number;
+      nextAttemptAt: number | null;
+      expiresAt: number | null;
+    };
+    const rows = run(
+      () =>
+        this.#sql
+          .q(
+            `select id, conversation_id as conversationId, seq, tag, payload_type as payloadType,
+               payload_version as payloadVersion, body, envelope, content_topic as contentTopic, priority,
+               created_at as createdAt, attempts, next_attempt_at as nextAttemptAt, expires_at as expiresAt
+             from messages where direction = 'out' and envelope is not null order by conversation_id, seq`,
+          )
+          .all() as Row[],
+    );
+    return rows.map((r) => ({
       id: r.id,
       conversationId: r.conversationId,
       seq: r.seq ?? 0,
@@ -113,7 +133,7 @@ export class OutboxStore {
       payloadType: r.payloadType,
       payloadVersion: r.payloadVersion,
       body: new Uint8Array(r.body),
-      envelope: new Uint8Array(r.envelope as Buffer),
+      envelope: new Uint8Array(r.envelope),
       contentTopic: r.contentTopic ?? "",
       priority: r.priority ?? "normal",
       createdAt: r.createdAt,
@@ -123,74 +143,48 @@ export class OutboxStore {
     }));
   }
 
-  /** Highest seq given out in a conversation. */
-  sentSeq(conversationId: string): number {
-    return run(
-      () =>
-        this.#db
-          .select({ n: m.conversations.sentSeq })
-          .from(m.conversations)
-          .where(eq(m.conversations.id, conversationId))
-          .get()?.n ?? 0,
-    );
-  }
-
-  /** The receive side: cumulative ack and committed seqs above it. */
-  inbound(conversationId: string): { ack: number; above: number[] } {
+  /**
+   * What the outbox needs to take up a conversation: the highest seq given out, and the receive side (cumulative
+   * ack and committed seqs above it).
+   *
+   * @example
+   * const { sentSeq, ack, above } = records.peerState(conversationId);
+   */
+  peerState(conversationId: string): { sentSeq: number; ack: number; above: number[] } {
     return run(() => {
-      const ack =
-        this.#db
-          .select({ n: m.conversations.recvAck })
-          .from(m.conversations)
-          .where(eq(m.conversations.id, conversationId))
-          .get()?.n ?? 0;
-      const above = this.#db
-        .select({ seq: m.messages.seq })
-        .from(m.messages)
-        .where(
-          and(
-            eq(m.messages.conversationId, conversationId),
-            eq(m.messages.direction, "in"),
-            gt(m.messages.seq, ack),
-          ),
-        )
-        .all()
-        .map((r) => r.seq as number);
-      return { ack, above };
+      const row = this.#sql
+        .q("select sent_seq as sentSeq, recv_ack as ack from conversations where id = ?")
+        .get(conversationId) as { sentSeq: number; ack: number } | null;
+      const ack = row?.ack ?? 0;
+      const above = (
+        this.#sql
+          .q("select seq from messages where conversation_id = ? and direction = 'in' and seq > ?")
+          .all(conversationId, ack) as { seq: number }[]
+      ).map((r) => r.seq);
+      return { sentSeq: row?.sentSeq ?? 0, ack, above };
     });
   }
 
-  /** First successful publish: status sent. */
-  markSent(id: string, now: number): boolean {
-    return (
-      run(() =>
-        this.#db
-          .update(m.messages)
-          // Untracked messages (no seq) are never resent: their envelope goes once they are out.
-          .set({
-            status: "sent",
-            sentAt: now,
-            envelope: sql`case when ${m.messages.seq} is null then null else ${m.messages.envelope} end`,
-          })
-          .where(and(eq(m.messages.id, id), eq(m.messages.status, "queued")))
-          .returning({ id: m.messages.id })
-          .all(),
-      ).length > 0
+  /** First successful publish: status sent. Returns the ids that changed (one transaction for a tick's worth). */
+  markSent(ids: readonly string[], now: number): string[] {
+    if (ids.length === 0) return [];
+    // Untracked messages (no seq) are never resent: their envelope goes once they are out.
+    const update = this.#sql.q(
+      `update messages set status = 'sent', sent_at = ?,
+         envelope = case when seq is null then null else envelope end
+       where id = ? and status = 'queued'`,
     );
+    return run(() => this.#sql.transaction(() => ids.filter((id) => update.run(now, id).changes > 0)));
   }
 
   /** Acknowledged: delivered, envelope dropped. Returns the ids that changed. */
   markDelivered(ids: readonly string[], now: number): string[] {
     if (ids.length === 0) return [];
-    return run(() =>
-      this.#db
-        .update(m.messages)
-        .set({ status: "delivered", deliveredAt: now, envelope: null })
-        .where(and(inArray(m.messages.id, ids), inArray(m.messages.status, ["queued", "sent"])))
-        .returning({ id: m.messages.id })
-        .all()
-        .map((r) => r.id),
+    const update = this.#sql.q(
+      `update messages set status = 'delivered', delivered_at = ?, envelope = null
+       where id = ? and status in ('queued', 'sent')`,
     );
+    return run(() => this.#sql.transaction(() => ids.filter((id) => update.run(now, id).changes > 0)));
   }
 
   /** Read receipts: outbound messages of the conversation with these tags become read. */
@@ -217,7 +211,9 @@ export class OutboxStore {
   /** A resend went out (or is scheduled): attempts and next due time. */
   recordAttempt(id: string, attempts: number, nextAttemptAt: number): void {
     run(() =>
-      this.#db.update(m.messages).set({ attempts, nextAttemptAt }).where(eq(m.messages.id, id)).run(),
+      this.#sql
+        .q("update messages set attempts = ?, next_attempt_at = ? where id = ?")
+        .run(attempts, nextAttemptAt, id),
     );
   }
 

@@ -16,7 +16,10 @@ import type { OutboundRow, OutboxStore, Priority } from "./outbox-store.ts";
  * const fast: Partial<Reliability> = { ackDelayMs: 10, resendAfterMs: 100, maxResendDelayMs: 400 };
  */
 export interface Reliability {
-  /** An ack that no outgoing message took along goes on its own after this long. Default 500. */
+  /**
+   * An ack that no outgoing message took along goes on its own after this long, but never later than a quarter of
+   * `resendAfterMs` (the peer's first resend). Default 2,500.
+   */
   readonly ackDelayMs: number;
   /** Least time between two re-acks of duplicates in one conversation. Default 5,000. */
   readonly reAckMs: number;
@@ -37,7 +40,7 @@ export interface Reliability {
  * const r = { ...DEFAULT_RELIABILITY, resendAfterMs: 2000 };
  */
 export const DEFAULT_RELIABILITY: Reliability = {
-  ackDelayMs: 500,
+  ackDelayMs: 2_500,
   reAckMs: 5_000,
   resendAfterMs: 10_000,
   maxResendDelayMs: 600_000,
@@ -49,6 +52,10 @@ export const DEFAULT_RELIABILITY: Reliability = {
 const REPAIR_AFTER_ATTEMPTS = 3;
 /** Least time between two fast resends of one message asked for by a selective ack. */
 const FAST_RESEND_MS = 1_000;
+/** Largest factor the resend timeout backs off by while no clean round-trip sample arrives (RFC 6298 §5.5). */
+const MAX_BACKOFF = 64;
+/** A conversation with nothing outstanding leaves memory after this long without traffic (reloaded on demand). */
+const PEER_IDLE_MS = 60_000;
 
 /** What the outbox reports; the bot turns these into events and statuses. */
 export type OutboxEvent =
@@ -94,13 +101,28 @@ export interface OutgoingFrame {
   readonly priority: Priority;
 }
 
+/**
+ * An outbound row as the outbox follows it. `carries` is the peer's {@link Peer.inboundVersion} when the frame was
+ * sealed: its ack fields cover everything owed only if no inbound seq was committed since (-1: loaded from disk).
+ */
+type Outgoing = OutboundRow & { carries: number };
+type Entry = Outgoing & { lastSentAt: number };
+
 interface Peer {
   sentSeq: number;
-  readonly unacked: Map<number, OutboundRow & { lastSentAt: number }>;
-  readonly held: OutboundRow[];
+  readonly unacked: Map<number, Entry>;
+  readonly held: Outgoing[];
   readonly inbound: InboundSeqs;
+  /** Bumped at every inbound seq committed: tells a frame sealed with the current acks from an older one. */
+  inboundVersion: number;
+  /** Inbound seqs committed since a frame with their ack went out. */
+  owed: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
   lastReAckAt: number;
+  /** Last time a frame of the peer was committed (or refused as a copy): the peer is reachable and recognised. */
+  heardAt: number;
+  /** Last time anything happened here (eviction of idle conversations). */
+  usedAt: number;
   repairing: boolean;
 }
 
@@ -121,6 +143,10 @@ export class Outbox {
   readonly #peers = new Map<string, Peer>();
   /** Publish ids (`<message id>#<attempt>`) handed to the rate-limit manager and not answered yet. */
   readonly #inQueue = new Set<string>();
+  /** Untracked frames on their way that carry the current acks of their conversation (see `#publish`). */
+  readonly #carriers = new Map<string, { conversationId: string; version: number }>();
+  /** Messages whose first publish succeeded this tick, marked sent together. */
+  readonly #sent: string[] = [];
   #tick: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   /**
@@ -128,6 +154,16 @@ export class Outbox {
    * loaded receiver that acks late is not flooded with resends of what it is still working through.
    */
   #srtt = 0;
+  /**
+   * Resend timeout multiplier (RFC 6298 §5.5): doubled when a resend timer expires, at most once per timeout, and
+   * back to 1 at the next clean sample. When a whole burst times out together (a receiver working through a
+   * backlog), each message's own doubling would resend all of it at once, round after round, and Karn's rule would
+   * discard every sample that comes back. With the shared multiplier the first expiry makes the rest of the burst
+   * wait one more timeout, in which the acks of messages sent only once can arrive and set `srtt` to the real
+   * round trip.
+   */
+  #backoff = 1;
+  #backedOffAt = 0;
 
   constructor(records: OutboxStore, hooks: OutboxHooks, reliability: Reliability) {
     this.#records = records;
@@ -142,20 +178,25 @@ export class Outbox {
   #peer(conversationId: string, justCommitted = 0): Peer {
     let peer = this.#peers.get(conversationId);
     if (!peer) {
-      const loaded = this.#records.inbound(conversationId);
+      const loaded = this.#records.peerState(conversationId);
       const ack = loaded.ack;
       const above = loaded.above.filter((seq) => seq !== justCommitted);
       peer = {
-        sentSeq: this.#records.sentSeq(conversationId),
+        sentSeq: loaded.sentSeq,
         unacked: new Map(),
         held: [],
         inbound: new InboundSeqs(ack, above),
+        inboundVersion: 0,
+        owed: 0,
         ackTimer: undefined,
         lastReAckAt: 0,
+        heardAt: 0,
+        usedAt: 0,
         repairing: false,
       };
       this.#peers.set(conversationId, peer);
     }
+    peer.usedAt = this.#hooks.now();
     return peer;
   }
 
@@ -174,7 +215,8 @@ export class Outbox {
       this.#inQueue.add(publishId);
       restored.add(publishId.slice(0, publishId.lastIndexOf("#")));
     }
-    for (const row of this.#records.outstanding()) {
+    for (const stored of this.#records.outstanding()) {
+      const row = { ...stored, carries: -1 };
       const peer = this.#peer(row.conversationId);
       if (row.seq) this.#admit(row, peer, restored.has(row.id));
       else if (!restored.has(row.id)) this.#publish(row, peer);
@@ -193,7 +235,7 @@ export class Outbox {
    */
   send(items: readonly OutgoingFrame[], handled?: string): string[] {
     const now = this.#hooks.now();
-    const rows: OutboundRow[] = [];
+    const rows: Outgoing[] = [];
     const seqs = new Map<string, number>();
     for (const item of items) {
       const peer = this.#peer(item.conversationId);
@@ -217,6 +259,7 @@ export class Outbox {
         attempts: 0,
         nextAttemptAt: now,
         expiresAt: now + this.#r.expireAfterMs,
+        carries: peer.inboundVersion,
       });
     }
     // Commit first: a crash after it republishes from messages.db; a crash before it never happened.
@@ -234,7 +277,7 @@ export class Outbox {
   }
 
   /** Tracked row: in flight if the window allows, else held until acks free a slot. */
-  #admit(row: OutboundRow, peer: Peer, alreadyQueued: boolean): void {
+  #admit(row: Outgoing, peer: Peer, alreadyQueued: boolean): void {
     if (peer.unacked.size >= this.#r.maxInFlight) {
       peer.held.push(row);
       return;
@@ -244,7 +287,7 @@ export class Outbox {
     if (row.attempts === 0 || row.nextAttemptAt <= this.#hooks.now()) this.#publish(row, peer);
   }
 
-  #publish(row: OutboundRow, peer: Peer): void {
+  #publish(row: Outgoing, peer: Peer): void {
     if (this.#closed) return;
     const now = this.#hooks.now();
     const entry = peer.unacked.get(row.seq);
@@ -254,7 +297,9 @@ export class Outbox {
       entry.attempts = attempts;
       entry.nextAttemptAt = next;
       entry.lastSentAt = now;
-      this.#records.recordAttempt(row.id, attempts, next);
+      // The first attempt is not written: after a crash a row still at 0 attempts goes again at once, which only
+      // repeats a publish the receiver refuses as a copy; one commit less per message.
+      if (attempts > 1) this.#records.recordAttempt(row.id, attempts, next);
     }
     const id = `${row.id}#${attempts}`;
     this.#inQueue.add(id);
@@ -267,8 +312,20 @@ export class Outbox {
       repair ? "critical" : row.priority,
       id,
     );
-    // The frame carried the current ack: nothing more is owed unless more arrives.
-    if (peer.ackTimer && row.seq) {
+    // A tracked frame sealed with the current acks carries them (and is resent until acknowledged): nothing more
+    // is owed unless more arrives. A resend or a held frame carries older acks and settles nothing.
+    if (row.seq && row.carries === peer.inboundVersion) this.#acked(peer);
+    // An untracked frame (a read receipt) is never resent, but once published it is as good a carrier as an
+    // ack-only frame, which is not resent either: the ack is paid when it is out, unless more arrived meanwhile.
+    else if (!row.seq && peer.ackTimer && row.carries === peer.inboundVersion) {
+      this.#carriers.set(row.id, { conversationId: row.conversationId, version: row.carries });
+    }
+  }
+
+  /** A frame with the current ack fields left: the owed ack is paid. */
+  #acked(peer: Peer): void {
+    peer.owed = 0;
+    if (peer.ackTimer) {
       clearTimeout(peer.ackTimer);
       peer.ackTimer = undefined;
     }
@@ -289,9 +346,17 @@ export class Outbox {
     if (hash < 0 || change.id.startsWith("ack:")) return;
     const id = publishId.slice(0, hash);
     const conversation = id.slice(0, id.indexOf(":"));
-    const now = this.#hooks.now();
+    const carrier = this.#carriers.get(id);
+    if (carrier) {
+      this.#carriers.delete(id);
+      const peer = this.#peers.get(carrier.conversationId);
+      const whole = change.id === publishId; // a segmented frame is out only when all segments are
+      if (change.status === "sent" && whole && peer?.inboundVersion === carrier.version) this.#acked(peer);
+    }
     if (change.status === "sent") {
-      if (this.#records.markSent(id, now)) this.#hooks.emit({ type: "sent", conversation, id });
+      // Publishes answered in one tick are marked in one commit (each is an fsync with synchronous=FULL).
+      this.#sent.push(id);
+      if (this.#sent.length === 1) queueMicrotask(() => this.#flushSent());
       return;
     }
     const untracked = !this.#peers.get(conversation) || change.priority === "optional";
@@ -308,6 +373,20 @@ export class Outbox {
     }
   }
 
+  #flushSent(): void {
+    const ids = this.#sent.splice(0);
+    let changed: string[];
+    try {
+      changed = this.#records.markSent(ids, this.#hooks.now());
+    } catch {
+      // The bot stopped (data directory closed) between the publish and this tick: the status stays queued and the
+      // message is published again at the next start.
+      return;
+    }
+    for (const id of changed)
+      this.#hooks.emit({ type: "sent", conversation: id.slice(0, id.indexOf(":")), id });
+  }
+
   /**
    * An inbound frame was committed (or is an ack-only frame): applies its acks, records its seq (reporting gaps
    * and recoveries), and owes an ack.
@@ -317,18 +396,21 @@ export class Outbox {
    */
   inbound(conversationId: string, frame: Frame): void {
     const peer = this.#peer(conversationId, frame.seq);
+    peer.heardAt = this.#hooks.now();
     this.#applyAcks(conversationId, peer, frame);
-    let urgent = false;
     if (frame.seq) {
       const change = peer.inbound.add(frame.seq);
+      if (!change.duplicate) {
+        peer.inboundVersion++;
+        peer.owed++;
+      }
       if (change.gaps.length > 0) {
-        urgent = true;
         this.#hooks.emit({ type: "gap", conversation: conversationId, missing: [...change.gaps] });
       }
       if (change.recovered.length > 0) {
         this.#hooks.emit({ type: "recovered", conversation: conversationId, seqs: [...change.recovered] });
       }
-      this.#oweAck(conversationId, peer, urgent ? 0 : this.#r.ackDelayMs);
+      this.#oweAck(conversationId, peer, this.#ackDelay(peer, change.gaps.length > 0));
     } else if (frame.sent) {
       const gaps = peer.inbound.peerSent(frame.sent);
       if (gaps.length > 0) {
@@ -348,6 +430,7 @@ export class Outbox {
   duplicate(conversationId: string): void {
     const peer = this.#peer(conversationId);
     const now = this.#hooks.now();
+    peer.heardAt = now;
     if (now - peer.lastReAckAt < this.#r.reAckMs) return;
     peer.lastReAckAt = now;
     this.#oweAck(conversationId, peer, 0);
@@ -394,10 +477,11 @@ export class Outbox {
     for (const seq of seqs) {
       const entry = peer.unacked.get(seq);
       if (!entry) continue;
-      // Karn's rule: only messages sent once give a clean sample.
+      // Karn's rule: only messages sent once give a clean sample; a clean sample ends the back-off.
       if (entry.attempts === 1 && entry.lastSentAt > 0) {
         const sample = now - entry.lastSentAt;
         this.#srtt = this.#srtt === 0 ? sample : this.#srtt + (sample - this.#srtt) / 8;
+        this.#backoff = 1;
       }
       ids.push(entry.id);
       peer.unacked.delete(seq);
@@ -406,13 +490,24 @@ export class Outbox {
       this.#hooks.emit({ type: "delivered", conversation: conversationId, id });
     }
     while (peer.held.length > 0 && peer.unacked.size < this.#r.maxInFlight) {
-      this.#admit(peer.held.shift() as OutboundRow, peer, false);
+      this.#admit(peer.held.shift() as Outgoing, peer, false);
     }
     if (peer.repairing && peer.unacked.size === 0) {
       peer.repairing = false;
       this.#hooks.setTagWindow(conversationId, false);
       this.#hooks.emit({ type: "repaired", conversation: conversationId });
     }
+  }
+
+  /**
+   * How long an owed ack may wait for a frame to ride on. Long enough that replies and bursts take it along (every
+   * ack-only envelope costs about as much relay traffic as a text, docs/benchmarks.md), short enough to reach the
+   * peer well before its first resend. At once for a hole (the selective ack is the resend request), and when half
+   * the peer's in-flight window waits on us: its further messages are held until acks free slots.
+   */
+  #ackDelay(peer: Peer, hole: boolean): number {
+    if (hole || peer.owed >= Math.max(1, this.#r.maxInFlight / 2)) return 0;
+    return Math.min(this.#r.ackDelayMs, this.#r.resendAfterMs / 4);
   }
 
   #oweAck(conversationId: string, peer: Peer, delayMs: number): void {
@@ -430,6 +525,7 @@ export class Outbox {
   /** An ack-only frame: an empty receipt carrying the ack fields and our highest seq. */
   #sendAck(conversationId: string, peer: Peer): void {
     if (this.#closed) return;
+    peer.owed = 0;
     const frame: Frame = {
       type: BUILTIN_WIRE.receipt,
       typeVersion: 1,
@@ -446,10 +542,20 @@ export class Outbox {
     );
   }
 
+  /** Least time since a message's last publish before it is resent by timer. */
+  #timeout(): number {
+    const base = Math.max(this.#r.resendAfterMs, 3 * this.#srtt);
+    return Math.min(this.#r.maxResendDelayMs, base * this.#backoff);
+  }
+
   #resendDue(): void {
     if (this.#closed) return;
     const now = this.#hooks.now();
     for (const [conversationId, peer] of this.#peers) {
+      if (this.#idle(peer, now)) {
+        this.#peers.delete(conversationId);
+        continue;
+      }
       for (const [seq, entry] of peer.unacked) {
         if (now >= entry.expiresAt) {
           peer.unacked.delete(seq);
@@ -466,10 +572,18 @@ export class Outbox {
           });
           continue;
         }
-        if (now < entry.nextAttemptAt || now - entry.lastSentAt < 3 * this.#srtt) continue;
+        if (now < entry.nextAttemptAt || now - entry.lastSentAt < this.#timeout()) continue;
         if (this.#inQueue.has(`${entry.id}#${entry.attempts}`)) continue;
+        // One expiry per timeout backs off: the messages of the same burst wait for the longer timeout, and an ack
+        // that arrives in the meantime (a clean sample) brings it back.
+        if (now - this.#backedOffAt >= this.#timeout()) {
+          this.#backoff = Math.min(MAX_BACKOFF, this.#backoff * 2);
+          this.#backedOffAt = now;
+        }
         this.#publish(entry, peer);
-        if (!peer.repairing && entry.attempts >= REPAIR_AFTER_ATTEMPTS) {
+        // Repair widens the window of tags we recognise the peer by, for when its messages were lost in a long
+        // run; a peer heard from since this message left is recognised already, and only the resends are needed.
+        if (!peer.repairing && entry.attempts >= REPAIR_AFTER_ATTEMPTS && peer.heardAt < entry.createdAt) {
           peer.repairing = true;
           this.#hooks.setTagWindow(conversationId, true);
           this.#hooks.emit({ type: "repair", conversation: conversationId, since: entry.createdAt });
@@ -478,16 +592,44 @@ export class Outbox {
     }
   }
 
+  /**
+   * Nothing outstanding, owed or being repaired, and quiet for a while: its state is all in messages.db, so the
+   * conversation may leave memory (a bot with 100,000 conversations keeps only the active ones).
+   */
+  #idle(peer: Peer, now: number): boolean {
+    return (
+      peer.unacked.size === 0 &&
+      peer.held.length === 0 &&
+      !peer.ackTimer &&
+      !peer.repairing &&
+      peer.inbound.settled &&
+      now - peer.usedAt >= Math.max(PEER_IDLE_MS, this.#r.reAckMs)
+    );
+  }
+
   /** Unacknowledged and held messages per conversation (for tests and the admin API). */
   pending(conversationId: string): { unacked: number; held: number } {
     const peer = this.#peers.get(conversationId);
     return { unacked: peer?.unacked.size ?? 0, held: peer?.held.length ?? 0 };
   }
 
-  /** Stops timers; nothing is lost (every envelope is in messages.db). */
+  /**
+   * Sends the acks still owed (the peer would otherwise resend until we are back) and stops timers; nothing else is
+   * lost (every envelope is in messages.db).
+   */
   close(): void {
-    this.#closed = true;
+    if (this.#closed) return;
     if (this.#tick) clearInterval(this.#tick);
-    for (const peer of this.#peers.values()) if (peer.ackTimer) clearTimeout(peer.ackTimer);
+    for (const [conversationId, peer] of this.#peers) {
+      if (!peer.ackTimer) continue;
+      clearTimeout(peer.ackTimer);
+      peer.ackTimer = undefined;
+      try {
+        this.#sendAck(conversationId, peer);
+      } catch {
+        // Stopping must not fail on an ack: the peer's resend asks for it again.
+      }
+    }
+    this.#closed = true;
   }
 }

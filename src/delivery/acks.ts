@@ -97,6 +97,11 @@ export class InboundSeqs {
     return this.#ack;
   }
 
+  /** No hole known: nothing above `ack` is committed or known sent. @example if (inbound.settled) forget(); */
+  get settled(): boolean {
+    return this.#above.size === 0 && this.#highest <= this.#ack;
+  }
+
   /** Whether `seq` is already committed. @example inbound.has(3) */
   has(seq: number): boolean {
     return seq <= this.#ack || this.#above.has(seq);

@@ -1,11 +1,12 @@
 /** @module The rate-limit manager's state: queue, epoch usage and message statuses, kept in messages.db across restarts (RLM-R2, RLM-R3, RLM-U4; docs/rate-limit.md). */
-import { asc, inArray } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import { InputError, StorageError } from "../errors.ts";
 import type { MessagesDb } from "../storage/data-dir.ts";
 import { rateLimitQueue, rateLimitUsage } from "../storage/schema/messages.ts";
 import { storageErrorFrom } from "../storage/sqlite.ts";
 import type { PublishReceipt } from "../waku/delivery.ts";
 import { decodeWakuMessage, encodeWakuMessage, type WakuMessage } from "../waku/message.ts";
+import { Statements } from "./statements.ts";
 
 /** RLM-F4 priority: critical (receipts, repair), normal, optional. @example const p: Priority = "critical"; */
 export type Priority = "critical" | "normal" | "optional";
@@ -37,6 +38,7 @@ export interface QueuedMessage {
   readonly priority: Priority;
   readonly batchId: string | null;
   readonly message: WakuMessage;
+  readonly createdAt: number;
 }
 
 /**
@@ -68,6 +70,12 @@ function run<T>(work: () => T): T {
  * per priority and the current epoch's usage. Status changes are written, then announced. Rows a crash left
  * `handed` are queued again in their old place.
  *
+ * Writes are grouped, because most messages are queued and handed in the same tick: a new group's rows are written
+ * at the end of the tick (a microtask) unless it is handed first, in which case they are written as `handed` in the
+ * hand-off's transaction; rows of finished messages are deleted together at the end of the tick. A message pushed
+ * in the tick of a crash was not yet accepted (its push had not resolved); a row whose delete was lost is sent
+ * again after a restart, as below.
+ *
  * @example
  * const store = new RateLimitStore(dir.messages, Date.now, 600, console.log);
  * const { group, done } = store.add([message], "critical", ["m1"], null);
@@ -76,16 +84,21 @@ function run<T>(work: () => T): T {
  */
 export class RateLimitStore {
   readonly queues: Record<Priority, QueuedMessage[][]> = { critical: [], normal: [], optional: [] };
-  readonly #db: MessagesDb;
   readonly #now: () => number;
   readonly #epochSeconds: number;
   readonly #listeners = new Set<Listener>();
   readonly #waiters = new Map<string, Listener | undefined>();
+  readonly #sql: Statements;
+  /** Groups added this tick whose rows are not written yet. */
+  readonly #unwritten = new Set<readonly QueuedMessage[]>();
+  /** Ids of finished messages whose rows are deleted at the end of the tick. */
+  #finished: string[] = [];
+  #flushing = false;
   #usage: EpochUsage;
   #seq = 0;
 
   constructor(db: MessagesDb, now: () => number, epochSeconds: number, listener?: Listener) {
-    this.#db = db;
+    this.#sql = new Statements(db);
     this.#now = now;
     this.#epochSeconds = epochSeconds;
     if (listener) this.#listeners.add(listener);
@@ -106,7 +119,14 @@ export class RateLimitStore {
       } catch (cause) {
         throw new StorageError("db_corrupt", `rate_limit_queue row ${r.id} is not a Waku message`, { cause });
       }
-      const m = { seq: r.seq, id: r.id, priority: r.priority, batchId: r.batchId, message };
+      const m = {
+        seq: r.seq,
+        id: r.id,
+        priority: r.priority,
+        batchId: r.batchId,
+        message,
+        createdAt: r.createdAt,
+      };
       this.#seq = r.seq;
       this.#waiters.set(r.id, undefined);
       // A batch's rows have consecutive seq numbers.
@@ -166,17 +186,10 @@ export class RateLimitStore {
     const createdAt = this.#now();
     const group: QueuedMessage[] = messages.map((message, i) => {
       const id = ids?.[i] ?? crypto.randomUUID();
-      return { seq: this.#seq + i + 1, id, priority, batchId, message };
+      return { seq: this.#seq + i + 1, id, priority, batchId, message, createdAt };
     });
-    const rows = group.map((m) => {
-      return {
-        ...m,
-        message: Buffer.from(encodeWakuMessage(m.message)),
-        status: "queued" as const,
-        createdAt,
-      };
-    });
-    run(() => this.#db.insert(rateLimitQueue).values(rows).run());
+    this.#unwritten.add(group);
+    this.#schedule();
     this.#seq += group.length;
     line.push(group);
     const done = group.map((m) => new Promise<StatusChange>((resolve) => this.#waiters.set(m.id, resolve)));
@@ -194,18 +207,25 @@ export class RateLimitStore {
     const u = this.usage();
     const critical = group[0]?.priority === "critical" ? group.length : 0;
     const usage = { ...u, used: u.used + group.length, criticalUsed: u.criticalUsed + critical };
-    const row = { ...usage, updatedAt: this.#now() };
-    const ids = group.map((m) => m.id);
+    const at = this.#now();
+    const unwritten = this.#unwritten.delete(group);
     run(() =>
-      this.#db.transaction((tx) => {
-        tx.update(rateLimitQueue)
-          .set({ status: "handed", handedAt: row.updatedAt })
-          .where(inArray(rateLimitQueue.id, ids))
-          .run();
-        tx.insert(rateLimitUsage)
-          .values({ id: 1, ...row })
-          .onConflictDoUpdate({ target: rateLimitUsage.id, set: row })
-          .run();
+      this.#sql.transaction(() => {
+        if (unwritten) this.#insert(group, "handed", at);
+        else {
+          const update = this.#sql.q(
+            "update rate_limit_queue set status = 'handed', handed_at = ? where id = ?",
+          );
+          for (const m of group) update.run(at, m.id);
+        }
+        this.#sql
+          .q(
+            `insert into rate_limit_usage (id, epoch_seconds, epoch, used, critical_used, updated_at)
+             values (1, ?, ?, ?, ?, ?)
+             on conflict (id) do update set epoch_seconds = excluded.epoch_seconds, epoch = excluded.epoch,
+               used = excluded.used, critical_used = excluded.critical_used, updated_at = excluded.updated_at`,
+          )
+          .run(usage.epochSeconds, usage.epoch, usage.used, usage.criticalUsed, at);
       }),
     );
     this.#usage = usage;
@@ -221,11 +241,10 @@ export class RateLimitStore {
    * store.finish(group, { status: "dropped", reason: "quota_low" });
    */
   finish(group: readonly QueuedMessage[], change: Change): void {
-    const ids = group.map((m) => m.id);
-    try {
-      this.#db.delete(rateLimitQueue).where(inArray(rateLimitQueue.id, ids)).run();
-    } catch {
-      // kept for the next start, as above
+    // A group dropped in the tick it was added never had rows; a handed message's row goes with the tick's others.
+    if (!this.#unwritten.delete(group)) {
+      for (const m of group) this.#finished.push(m.id);
+      this.#schedule();
     }
     for (const m of group) {
       const waiter = this.#waiters.get(m.id);
@@ -242,8 +261,62 @@ export class RateLimitStore {
    * store.release();
    */
   release(): void {
+    this.flush();
     for (const m of Object.values(this.queues).flatMap((q) => q.splice(0).flat())) {
       this.#waiters.get(m.id)?.({ id: m.id, batchId: m.batchId, priority: m.priority, status: "queued" });
+    }
+  }
+
+  /**
+   * Writes the rows of groups still queued and deletes those of finished messages, in one transaction. Runs at
+   * the end of every tick that changed anything, and when the manager closes.
+   *
+   * @example
+   * store.flush();
+   */
+  flush(): void {
+    const groups = [...this.#unwritten];
+    const finished = this.#finished;
+    this.#unwritten.clear();
+    this.#finished = [];
+    if (groups.length === 0 && finished.length === 0) return;
+    try {
+      this.#sql.transaction(() => {
+        for (const group of groups) this.#insert(group, "queued", null);
+        const remove = this.#sql.q("delete from rate_limit_queue where id = ?");
+        for (const id of finished) remove.run(id);
+      });
+    } catch {
+      // Queued rows that could not be written are still in memory and go out in this run; undeleted rows are sent
+      // again after a restart (same bytes, same Waku hash, deduplicated by receivers).
+    }
+  }
+
+  #schedule(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    queueMicrotask(() => {
+      this.#flushing = false;
+      this.flush();
+    });
+  }
+
+  #insert(group: readonly QueuedMessage[], status: "queued" | "handed", handedAt: number | null): void {
+    const insert = this.#sql.q(
+      `insert into rate_limit_queue (seq, id, priority, batch_id, message, status, created_at, handed_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const m of group) {
+      insert.run(
+        m.seq,
+        m.id,
+        m.priority,
+        m.batchId,
+        encodeWakuMessage(m.message),
+        status,
+        m.createdAt,
+        handedAt,
+      );
     }
   }
 

@@ -116,6 +116,10 @@ export const messages = sqliteTable(
     index("messages_status").on(t.status),
     uniqueIndex("messages_conversation_seq").on(t.conversationId, t.direction, t.seq),
     index("messages_tag").on(t.tag),
+    // The outbox's start-up read of what is still unacknowledged, without scanning every message.
+    index("messages_outbox")
+      .on(t.conversationId, t.seq)
+      .where(sql`${t.direction} = 'out' AND ${t.envelope} IS NOT NULL`),
   ],
 );
 

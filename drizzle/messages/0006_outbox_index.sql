@@ -1,0 +1,1 @@
+CREATE INDEX `messages_outbox` ON `messages` (`conversation_id`,`seq`) WHERE "messages"."direction" = 'out' AND "messages"."envelope" IS NOT NULL;

@@ -1,0 +1,234 @@
+/**
+ * The outbox's ack and resend policy (docs/delivery.md §Receiver, §Sender, §Resync), driven directly: sealing and
+ * publishing are recorded instead of encrypted and relayed, the clock the outbox reads is the test's, and only the
+ * outbox's own timers (the resend tick, ack delays) run for real.
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import {
+  DEFAULT_RELIABILITY,
+  Outbox,
+  type OutboxEvent,
+  type OutgoingFrame,
+  type Reliability,
+} from "../../src/bot/outbox.ts";
+import { OutboxStore, type Priority } from "../../src/bot/outbox-store.ts";
+import { BUILTIN_WIRE } from "../../src/payloads/type.ts";
+import type { Frame } from "../../src/protocol/wire.ts";
+import { createDataDir } from "../../src/storage/data-dir.ts";
+import * as m from "../../src/storage/schema/messages.ts";
+import { hex, TEST_KDF, tempDir } from "../support/tmp.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const text = (body: string): Frame => ({ type: BUILTIN_WIRE.text, typeVersion: 1, body: Buffer.from(body) });
+const isAckOnly = (f: Frame) => f.type === BUILTIN_WIRE.receipt && f.body.length === 0;
+
+/** An outbox on a fresh data directory with the given conversations, a settable clock, and everything recorded. */
+function harness(
+  conversations: string[],
+  reliability: Partial<Reliability>,
+  outcome: "sent" | "dropped" = "sent",
+) {
+  const dir = createDataDir(join(tempDir(), "data"), { passphrase: "p", kdf: TEST_KDF });
+  for (const id of conversations) {
+    dir.messages
+      .insert(m.conversations)
+      .values({ id, state: "ratcheting", createdAt: 0, updatedAt: 0 })
+      .run();
+  }
+  const clock = { t: 1_000_000 };
+  const sealed: { conversationId: string; frame: Frame; messageId: string }[] = [];
+  const published: { id: string; priority: Priority }[] = [];
+  const events: OutboxEvent[] = [];
+  const windows: [string, boolean][] = [];
+  let n = 0;
+  const outbox: Outbox = new Outbox(
+    new OutboxStore(dir),
+    {
+      seal: (conversationId, frame) => {
+        const tag = new Uint8Array(8);
+        new DataView(tag.buffer).setUint32(4, ++n);
+        const messageId = `${conversationId}:${hex(tag)}`;
+        sealed.push({ conversationId, frame, messageId });
+        return { messageId, payload: Uint8Array.of(n), tag };
+      },
+      publish: (_message, priority, id) => {
+        published.push({ id, priority });
+        // As the rate-limit manager does: the status comes back asynchronously.
+        const status = outcome === "dropped" && priority === "optional" ? "dropped" : "sent";
+        queueMicrotask(() => outbox.onStatus({ id, batchId: null, priority, status }));
+      },
+      waiting: () => new Set(),
+      setTagWindow: (conversationId, repairing) => void windows.push([conversationId, repairing]),
+      emit: (event) => void events.push(event),
+      now: () => clock.t,
+      maxUnsegmentedBytes: 100_000,
+    },
+    { ...DEFAULT_RELIABILITY, ...reliability },
+  );
+  outbox.start();
+  const ackOnly = () => sealed.filter((s) => isAckOnly(s.frame));
+  /** Publishes of tracked messages after their first (`<id>#<attempt>`, attempt above 1). */
+  const resends = () => published.filter((p) => !p.id.startsWith("ack:") && !p.id.endsWith("#1"));
+  const send = (items: OutgoingFrame[]) => outbox.send(items);
+  return { dir, clock, outbox, sealed, published, events, windows, ackOnly, resends, send };
+}
+
+/** Long enough for the resend tick (every 10 ms at these timings) to run a few times. */
+const TICKS = 60;
+
+describe("resend timeout and back-off (RFC 6298 §5.5, Karn)", () => {
+  const R = 40;
+  const timings = { resendAfterMs: R, maxResendDelayMs: 100_000, ackDelayMs: 5 };
+
+  test("a burst that outlasts the timeout is not resent whole: one expiry backs off, the rest waits for it", async () => {
+    const ids = ["c1", "c2", "c3", "c4", "c5"];
+    const h = harness(ids, timings);
+    h.send(ids.map((conversationId) => ({ conversationId, frame: text("hi"), priority: "normal" })));
+    await sleep(TICKS);
+    expect(h.resends()).toEqual([]);
+    h.clock.t += R; // every first timer expires
+    await sleep(TICKS);
+    expect(h.resends()).toHaveLength(1);
+    h.clock.t += R; // the doubled timeout, for the four that waited
+    await sleep(TICKS);
+    expect(h.resends()).toHaveLength(5);
+    expect(new Set(h.resends().map((p) => p.id.split("#")[0])).size).toBe(5);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("the first clean round trip ends the back-off and sets the timeout to three round trips", async () => {
+    const h = harness(["c1", "c2"], timings);
+    const [first] = h.send([{ conversationId: "c1", frame: text("a"), priority: "normal" }]);
+    h.send([{ conversationId: "c2", frame: text("b"), priority: "normal" }]);
+    await sleep(TICKS);
+    h.clock.t += 30;
+    // The peer of c2 acknowledges its only publish: a clean 30 ms sample, so the timeout is max(40, 90) ms.
+    h.outbox.inbound("c2", { ...text("ok"), seq: 1, ack: 1 });
+    expect(h.events.filter((e) => e.type === "delivered").map((e) => e.conversation)).toEqual(["c2"]);
+    h.clock.t += 30; // 60 ms after c1's publish: its own schedule says resend, the round trip says wait
+    await sleep(TICKS);
+    expect(h.resends()).toEqual([]);
+    h.clock.t += 30; // 90 ms
+    await sleep(TICKS);
+    expect(h.resends().map((p) => p.id)).toEqual([`${first}#2`]);
+    h.outbox.close();
+    h.dir.close();
+  });
+});
+
+describe("acks (docs/delivery.md §Receiver)", () => {
+  test("an ack rides on a message sealed after the commit; with none, one ack-only frame covers all owed", async () => {
+    const h = harness(["c1", "c2"], { ackDelayMs: 20, resendAfterMs: 100_000 });
+    h.outbox.inbound("c1", { ...text("1"), seq: 1 });
+    h.send([{ conversationId: "c1", frame: text("answer"), priority: "normal" }]);
+    expect(h.sealed.at(-1)?.frame).toMatchObject({ seq: 1, ack: 1 });
+    h.outbox.inbound("c2", { ...text("1"), seq: 1 });
+    h.outbox.inbound("c2", { ...text("2"), seq: 2 });
+    await sleep(100);
+    expect(h.ackOnly().map((s) => [s.conversationId, s.frame.ack])).toEqual([["c2", 2]]);
+    expect(h.published.filter((p) => p.id.startsWith("ack:")).map((p) => p.priority)).toEqual(["critical"]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("a resend carries the acks of its first sealing: it does not pay an ack owed since", async () => {
+    const R = 40;
+    const h = harness(["c1"], { ackDelayMs: 20, resendAfterMs: R, maxResendDelayMs: 100_000 });
+    h.send([{ conversationId: "c1", frame: text("question"), priority: "normal" }]);
+    await sleep(TICKS);
+    h.outbox.inbound("c1", { ...text("unrelated"), seq: 1 }); // acknowledges nothing of ours
+    h.clock.t += R;
+    await sleep(TICKS);
+    expect(h.resends()).toHaveLength(1);
+    expect(h.ackOnly().map((s) => s.frame.ack)).toEqual([1]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("a published read receipt carries the owed ack; a dropped one does not", async () => {
+    for (const outcome of ["sent", "dropped"] as const) {
+      const h = harness(["c1"], { ackDelayMs: 30, resendAfterMs: 100_000 }, outcome);
+      h.outbox.inbound("c1", { ...text("1"), seq: 1 });
+      const readReceipt: Frame = { type: BUILTIN_WIRE.receipt, typeVersion: 1, body: Uint8Array.of(1) };
+      h.send([{ conversationId: "c1", frame: readReceipt, priority: "optional" }]);
+      await sleep(120);
+      expect({ outcome, ackOnly: h.ackOnly().length }).toEqual({
+        outcome,
+        ackOnly: outcome === "sent" ? 0 : 1,
+      });
+      h.outbox.close();
+      h.dir.close();
+    }
+  });
+
+  test("the delay is cut short by a hole and by half the peer's window waiting, and capped by the resend time", async () => {
+    const h = harness(["hole", "window", "capped"], {
+      ackDelayMs: 600_000,
+      resendAfterMs: 120,
+      maxInFlight: 8,
+    });
+    h.outbox.inbound("hole", { ...text("2"), seq: 2 });
+    for (let seq = 1; seq <= 4; seq++) h.outbox.inbound("window", { ...text(String(seq)), seq });
+    h.outbox.inbound("capped", { ...text("1"), seq: 1 });
+    await sleep(10);
+    expect(h.ackOnly().map((s) => [s.conversationId, s.frame.ack])).toEqual([
+      ["hole", 0],
+      ["window", 4],
+    ]);
+    expect(h.ackOnly()[0]?.frame.ackBits).toEqual(Uint8Array.of(1)); // seq 2 committed, 1 missing
+    // A quarter of resendAfterMs (30 ms), not the configured ten minutes.
+    await sleep(100);
+    expect(h.ackOnly().map((s) => s.conversationId)).toEqual(["hole", "window", "capped"]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("closing sends the acks still owed", () => {
+    const h = harness(["c1"], { ackDelayMs: 600_000, resendAfterMs: 100_000_000 });
+    h.outbox.inbound("c1", { ...text("1"), seq: 1 });
+    expect(h.ackOnly()).toEqual([]);
+    h.outbox.close();
+    expect(h.ackOnly().map((s) => s.frame.ack)).toEqual([1]);
+    h.dir.close();
+  });
+});
+
+describe("repair mode (docs/delivery.md §Resync)", () => {
+  const R = 20;
+  const timings = { resendAfterMs: R, maxResendDelayMs: R, ackDelayMs: 5 };
+
+  test("a peer silent since our message left: after two resends the conversation enters repair", async () => {
+    const h = harness(["c1"], timings);
+    h.send([{ conversationId: "c1", frame: text("anyone?"), priority: "normal" }]);
+    for (let i = 0; i < 6 && h.windows.length === 0; i++) {
+      h.clock.t += 4 * R;
+      await sleep(TICKS);
+    }
+    expect(h.resends().length).toBeGreaterThanOrEqual(2);
+    expect(h.windows).toEqual([["c1", true]]);
+    expect(h.events.filter((e) => e.type === "repair").map((e) => e.conversation)).toEqual(["c1"]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("a peer we keep hearing from is recognised already: resends only, no repair", async () => {
+    const h = harness(["c1"], timings);
+    h.send([{ conversationId: "c1", frame: text("anyone?"), priority: "normal" }]);
+    for (let i = 0; i < 6; i++) {
+      h.clock.t += 4 * R;
+      h.outbox.inbound("c1", {
+        type: BUILTIN_WIRE.receipt,
+        typeVersion: 1,
+        body: new Uint8Array(0),
+        sent: 0,
+      });
+      await sleep(TICKS);
+    }
+    expect(h.resends().length).toBeGreaterThanOrEqual(2);
+    expect(h.windows).toEqual([]);
+    h.outbox.close();
+    h.dir.close();
+  });
+});
