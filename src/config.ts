@@ -137,3 +137,21 @@ export function resolveNodeConfig(flags: NodeFlags, env: WakubotEnv): NodeConfig
     light,
   };
 }
+
+/**
+ * Parses an HTTP listen address: `HOST:PORT` (IPv6 in brackets) or a bare `PORT` on 127.0.0.1; port 0 picks a free
+ * one. `what` names the setting in the error.
+ *
+ * @example
+ * parseHttpListen("8080", "admin address"); // { hostname: "127.0.0.1", port: 8080 }
+ * parseHttpListen("[::1]:0", "admin address"); // { hostname: "::1", port: 0 }
+ */
+export function parseHttpListen(value: string, what: string): { hostname: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value.trim());
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) {
+    throw new InputError("invalid_argument", `${what} must be HOST:PORT or PORT, got "${value}"`);
+  }
+  const host = m[1] ?? "127.0.0.1";
+  return { hostname: host.startsWith("[") ? host.slice(1, -1) : host, port };
+}

@@ -1,5 +1,11 @@
 /** @module Bot options and their defaults from the `WAKUBOT_*` environment, which is how `wakubot run` passes its flags to `createBot()` (docs/cli.md). */
-import { resolveDataDir, resolveNodeConfig, resolvePassphrase, type WakubotEnv } from "../config.ts";
+import {
+  parseHttpListen,
+  resolveDataDir,
+  resolveNodeConfig,
+  resolvePassphrase,
+  type WakubotEnv,
+} from "../config.ts";
 import type { CryptoProvider } from "../crypto/provider.ts";
 import { type RateLimitRules, rateLimitRules } from "../delivery/rate-limit.ts";
 import { MIN_SEGMENT_BYTES } from "../delivery/segment.ts";
@@ -91,13 +97,7 @@ export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers" 
  * parseAdminListen("[::1]:0"); // { hostname: "::1", port: 0 }
  */
 export function parseAdminListen(value: string): { hostname: string; port: number } {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value.trim());
-  const port = Number(m?.[2]);
-  if (!m || port > 65535) {
-    throw new InputError("invalid_argument", `admin address must be HOST:PORT or PORT, got "${value}"`);
-  }
-  const host = m[1] ?? "127.0.0.1";
-  return { hostname: host.startsWith("[") ? host.slice(1, -1) : host, port };
+  return parseHttpListen(value, "admin address");
 }
 
 function resolveAdmin(options: AdminOptions | undefined, env: WakubotEnv): ResolvedAdminOptions | undefined {

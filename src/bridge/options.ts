@@ -1,5 +1,6 @@
 /** @module What the webhook bridge is configured with, checked up front: options, the `WEBHOOK_BRIDGE_*` environment, and the formats of sources, priorities, delivery ids and listen addresses. */
 import type { Priority } from "../bot/outbox-store.ts";
+import { parseHttpListen } from "../config.ts";
 import { InputError } from "../errors.ts";
 import { BRIDGE_PRIORITIES } from "./schema.ts";
 
@@ -116,11 +117,5 @@ export function parsePriority(value: string, what: string): Priority {
  * parseListen("[::1]:0"); // { hostname: "::1", port: 0 }
  */
 export function parseListen(value: string): { hostname: string; port: number } {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value.trim());
-  const port = Number(m?.[2]);
-  if (!m || port > 65535) {
-    throw new InputError("invalid_argument", `the bridge address must be HOST:PORT or PORT, not "${value}"`);
-  }
-  const host = m[1] ?? "127.0.0.1";
-  return { hostname: host.startsWith("[") ? host.slice(1, -1) : host, port };
+  return parseHttpListen(value, "the bridge address");
 }
