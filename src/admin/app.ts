@@ -71,11 +71,7 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
   const now = deps.now ?? Date.now;
   const app = new OpenAPIHono({
     defaultHook: (result) => {
-      if (!result.success) {
-        const issue = result.error.issues[0];
-        const where = issue?.path.join(".") || result.target;
-        throw new AdminHttpError(400, "invalid_argument", `${where}: ${issue?.message ?? "invalid"}`);
-      }
+      if (!result.success) throw invalid(result.error, result.target);
     },
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
@@ -374,7 +370,7 @@ export function createAdminApp(deps: AdminDeps): OpenAPIHono {
     }),
     (c) => {
       const { id } = c.req.valid("param");
-      const row = store.messagesById([id])[0];
+      const row = store.message(id);
       if (!row) throw new AdminHttpError(404, "not_found", `no message ${id}`);
       return c.json(messageJson(bot, row), 200);
     },
@@ -588,16 +584,19 @@ function toHttp(error: unknown): {
   return { status: 500, code: "internal", message: "internal error" };
 }
 
+/** The 400 answer for failed validation: the first problem, named by its field (or `where` for the whole input). */
+function invalid(error: z.ZodError, where: string): AdminHttpError {
+  const issue = error.issues[0];
+  return new AdminHttpError(
+    400,
+    "invalid_argument",
+    `${issue?.path.join(".") || where}: ${issue?.message ?? "invalid"}`,
+  );
+}
+
 function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string>): z.infer<T> {
   const result = schema.safeParse(query);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new AdminHttpError(
-      400,
-      "invalid_argument",
-      `${issue?.path.join(".") || "query"}: ${issue?.message}`,
-    );
-  }
+  if (!result.success) throw invalid(result.error, "query");
   return result.data;
 }
 
@@ -611,14 +610,7 @@ async function optionalJson<T extends z.ZodType>(c: Context, schema: T): Promise
     throw new AdminHttpError(400, "invalid_argument", "body is not JSON");
   }
   const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new AdminHttpError(
-      400,
-      "invalid_argument",
-      `${issue?.path.join(".") || "body"}: ${issue?.message}`,
-    );
-  }
+  if (!result.success) throw invalid(result.error, "body");
   return result.data;
 }
 

@@ -1,5 +1,5 @@
 /** @module What the admin API reads and writes in messages.db: its token hash, the event log, outgoing webhooks and their deliveries, idempotent answers, and read-only views of conversations and messages. */
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
 import type { DataDir } from "../storage/data-dir.ts";
 import * as m from "../storage/schema/messages.ts";
 import { storageErrorFrom } from "../storage/sqlite.ts";
@@ -388,20 +388,13 @@ export class AdminStore {
   }
 
   /**
-   * Messages by id (at most what the caller asks for).
+   * One message by id, either direction.
    *
    * @example
-   * store.messagesById(["c1:ab"]);
+   * store.message("cAbC…:0123456789abcdef")?.status;
    */
-  messagesById(ids: readonly string[]): MessageRow[] {
-    if (ids.length === 0) return [];
-    return this.#run(() =>
-      this.#db
-        .select()
-        .from(m.messages)
-        .where(inArray(m.messages.id, [...ids]))
-        .all(),
-    );
+  message(id: string): MessageRow | undefined {
+    return this.#run(() => this.#db.select().from(m.messages).where(eq(m.messages.id, id)).get());
   }
 }
 
