@@ -71,6 +71,7 @@ function scaled(r: Partial<Reliability>, scale: number): Reliability {
     maxResendDelayMs: full.maxResendDelayMs / scale,
     expireAfterMs: full.expireAfterMs,
     maxInFlight: full.maxInFlight,
+    replyAckHoldMs: full.replyAckHoldMs / scale,
   };
 }
 
@@ -168,8 +169,9 @@ export async function countAcks(o: AckRunOptions): Promise<AckCount> {
         while (answers < expected) await new Promise<void>((resolve) => (waiting = resolve));
       }),
     );
-    // Every owed ack goes out within ackDelayMs; then wait for the last statuses.
-    const deadline = performance.now() + ms(60);
+    // Every owed ack goes out within ackDelayMs, or the hold a reply announced; then wait for the last statuses.
+    const hold = { ...DEFAULT_RELIABILITY, ...o.reliability }.replyAckHoldMs / 1000;
+    const deadline = performance.now() + ms(60 + hold);
     const done = (h: MessageHandle) => h.status === "delivered" || h.status === "read";
     while (handles.some((h) => !done(h)) && performance.now() < deadline) {
       await sleep(ms(0.5));

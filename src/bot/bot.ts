@@ -371,7 +371,9 @@ export class Bot {
     const work = this.#work.getStore();
     if (work && !work.done) {
       const handle = new MessageHandle(undefined, conversationId, () => this.#commitWork(work, false));
-      work.items.push({ conversationId, frame, priority, handle });
+      // A reply to the peer whose message is being handled: that peer is likely to answer, and its ack with it.
+      const reply = work.messageId.startsWith(`${conversationId}:`);
+      work.items.push({ conversationId, frame, priority, reply, handle });
       return handle;
     }
     const [id] = outbox.send([{ conversationId, frame, priority }]);

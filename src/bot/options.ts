@@ -12,7 +12,7 @@ import { MIN_SEGMENT_BYTES } from "../delivery/segment.ts";
 import { InputError } from "../errors.ts";
 import type { KdfCost } from "../storage/keyring.ts";
 import type { Delivery } from "../waku/delivery.ts";
-import { DEFAULT_RELIABILITY, type Reliability } from "./outbox.ts";
+import { DEFAULT_RELIABILITY, MAX_ACK_HOLD_MS, type Reliability } from "./outbox.ts";
 
 /** Everything `createBot` accepts; every field is optional. */
 export interface BotOptions {
@@ -159,7 +159,7 @@ export function resolveBotOptions(options: BotOptions, env: WakubotEnv): Resolve
     json: options.json ?? env.WAKUBOT_JSON === "1",
     catchUpMs: options.catchUpMs ?? 24 * 3600_000,
     output: options.output ?? ((line) => process.stdout.write(`${line}\n`)),
-    reliability: { ...DEFAULT_RELIABILITY, ...options.reliability },
+    reliability: checkReliability({ ...DEFAULT_RELIABILITY, ...options.reliability }),
     rateLimit: rateLimitRules({
       ...(env.WAKUBOT_RATE_LIMIT ? parseRateLimit(env.WAKUBOT_RATE_LIMIT) : {}),
       ...options.rateLimit,
@@ -171,6 +171,25 @@ export function resolveBotOptions(options: BotOptions, env: WakubotEnv): Resolve
 
 /** Room the bot keeps for the WakuMessage fields around a payload (docs/segmentation.md). */
 export const WAKU_MESSAGE_OVERHEAD = 256;
+
+/** Timings are non-negative ms (resends need a positive one); the hold goes on the wire as whole ms, capped. */
+function checkReliability(r: Reliability): Reliability {
+  const bad = (name: keyof Reliability, want: string) =>
+    new InputError("invalid_argument", `reliability.${name} must be ${want}, got ${r[name]}`);
+  for (const name of ["ackDelayMs", "reAckMs", "expireAfterMs"] as const) {
+    if (!(Number.isFinite(r[name]) && r[name] >= 0)) throw bad(name, "a number of ms ≥ 0");
+  }
+  for (const name of ["resendAfterMs", "maxResendDelayMs"] as const) {
+    if (!(Number.isFinite(r[name]) && r[name] > 0)) throw bad(name, "a number of ms > 0");
+  }
+  if (!(Number.isSafeInteger(r.maxInFlight) && r.maxInFlight >= 1))
+    throw bad("maxInFlight", "an integer ≥ 1");
+  const hold = r.replyAckHoldMs;
+  if (!(Number.isSafeInteger(hold) && hold >= 0 && hold <= MAX_ACK_HOLD_MS)) {
+    throw bad("replyAckHoldMs", `an integer of ms from 0 to ${MAX_ACK_HOLD_MS}`);
+  }
+  return r;
+}
 
 function checkMessageBytes(n: number): number {
   const least = MIN_SEGMENT_BYTES + WAKU_MESSAGE_OVERHEAD;

@@ -25,6 +25,8 @@ export interface OutboundRow {
   attempts: number;
   nextAttemptAt: number;
   readonly expiresAt: number;
+  /** How long the peer may hold its ack (announced in the frame); every resend waits this much longer. */
+  readonly ackHoldMs: number;
 }
 
 function run<T>(work: () => T): T {
@@ -62,8 +64,8 @@ export class OutboxStore {
   commit(rows: readonly OutboundRow[], handled?: string): void {
     const insert = this.#sql.q(
       `insert into messages (id, conversation_id, direction, payload_type, payload_version, body, status,
-        created_at, seq, tag, envelope, content_topic, priority, attempts, next_attempt_at, expires_at)
-       values (?, ?, 'out', ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        created_at, seq, tag, envelope, content_topic, priority, attempts, next_attempt_at, expires_at, ack_hold_ms)
+       values (?, ?, 'out', ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const raise = this.#sql.q("update conversations set sent_seq = max(sent_seq, ?) where id = ?");
     const mark = this.#sql.q("update messages set status = 'handled' where id = ? and status = 'received'");
@@ -85,6 +87,7 @@ export class OutboxStore {
             r.attempts,
             r.nextAttemptAt,
             r.expiresAt,
+            r.ackHoldMs,
           );
           if (r.seq) raise.run(r.seq, r.conversationId);
         }
@@ -113,6 +116,7 @@ export class OutboxStore {
       attempts: number;
       nextAttemptAt: number | null;
       expiresAt: number | null;
+      ackHoldMs: number;
     };
     const rows = run(
       () =>
@@ -120,7 +124,8 @@ export class OutboxStore {
           .q(
             `select id, conversation_id as conversationId, seq, tag, payload_type as payloadType,
                payload_version as payloadVersion, body, envelope, content_topic as contentTopic, priority,
-               created_at as createdAt, attempts, next_attempt_at as nextAttemptAt, expires_at as expiresAt
+               created_at as createdAt, attempts, next_attempt_at as nextAttemptAt, expires_at as expiresAt,
+               ack_hold_ms as ackHoldMs
              from messages where direction = 'out' and envelope is not null order by conversation_id, seq`,
           )
           .all() as Row[],
@@ -140,6 +145,7 @@ export class OutboxStore {
       attempts: r.attempts,
       nextAttemptAt: r.nextAttemptAt ?? r.createdAt,
       expiresAt: r.expiresAt ?? Number.MAX_SAFE_INTEGER,
+      ackHoldMs: r.ackHoldMs,
     }));
   }
 

@@ -31,6 +31,12 @@ export interface Reliability {
   readonly expireAfterMs: number;
   /** Most unacknowledged messages per conversation; more wait `queued`. Default 32 (half the tag window). */
   readonly maxInFlight: number;
+  /**
+   * How long the peer may hold its ack of a handler's reply to it, so that the ack rides on the peer's next
+   * message instead of going alone (P1): announced in the reply's frame (`ack_hold_ms`), and this side's resends of
+   * the reply wait as much longer. 0 announces nothing (the peer acks after its own `ackDelayMs`). Default 60,000.
+   */
+  readonly replyAckHoldMs: number;
 }
 
 /**
@@ -46,6 +52,7 @@ export const DEFAULT_RELIABILITY: Reliability = {
   maxResendDelayMs: 600_000,
   expireAfterMs: 14 * 24 * 3600_000,
   maxInFlight: 32,
+  replyAckHoldMs: 60_000,
 };
 
 /** Attempts (first send included) after which a conversation's oldest unacknowledged message puts it in repair. */
@@ -56,6 +63,8 @@ const FAST_RESEND_MS = 1_000;
 const MAX_BACKOFF = 64;
 /** A conversation with nothing outstanding leaves memory after this long without traffic (reloaded on demand). */
 const PEER_IDLE_MS = 60_000;
+/** Longest ack hold a peer's frame can ask of us; a larger announcement is read as this. */
+export const MAX_ACK_HOLD_MS = 600_000;
 
 /** What the outbox reports; the bot turns these into events and statuses. */
 export type OutboxEvent =
@@ -99,6 +108,8 @@ export interface OutgoingFrame {
   readonly conversationId: string;
   readonly frame: Frame;
   readonly priority: Priority;
+  /** A handler's reply to this conversation's peer: it announces {@link Reliability.replyAckHoldMs}. */
+  readonly reply?: boolean;
 }
 
 /**
@@ -118,6 +129,8 @@ interface Peer {
   /** Inbound seqs committed since a frame with their ack went out. */
   owed: number;
   ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the pending ack timer fires. */
+  ackDueAt: number;
   lastReAckAt: number;
   /** Last time a frame of the peer was committed (or refused as a copy): the peer is reachable and recognised. */
   heardAt: number;
@@ -189,6 +202,7 @@ export class Outbox {
         inboundVersion: 0,
         owed: 0,
         ackTimer: undefined,
+        ackDueAt: 0,
         lastReAckAt: 0,
         heardAt: 0,
         usedAt: 0,
@@ -242,7 +256,13 @@ export class Outbox {
       const tracked = item.priority !== "optional";
       const seq = tracked ? (seqs.get(item.conversationId) ?? peer.sentSeq) + 1 : 0;
       if (tracked) seqs.set(item.conversationId, seq);
-      const frame: Frame = { ...item.frame, ...peer.inbound.fields(), ...(seq ? { seq } : {}) };
+      const ackHoldMs = tracked && item.reply ? this.#r.replyAckHoldMs : 0;
+      const frame: Frame = {
+        ...item.frame,
+        ...peer.inbound.fields(),
+        ...(seq ? { seq } : {}),
+        ...(ackHoldMs ? { ackHoldMs } : {}),
+      };
       const sealed = this.#hooks.seal(item.conversationId, frame);
       rows.push({
         id: sealed.messageId,
@@ -259,6 +279,7 @@ export class Outbox {
         attempts: 0,
         nextAttemptAt: now,
         expiresAt: now + this.#r.expireAfterMs,
+        ackHoldMs,
         carries: peer.inboundVersion,
       });
     }
@@ -292,7 +313,8 @@ export class Outbox {
     const now = this.#hooks.now();
     const entry = peer.unacked.get(row.seq);
     const attempts = row.attempts + 1;
-    const next = now + Math.min(this.#r.maxResendDelayMs, this.#r.resendAfterMs * 2 ** (attempts - 1));
+    const next =
+      now + row.ackHoldMs + Math.min(this.#r.maxResendDelayMs, this.#r.resendAfterMs * 2 ** (attempts - 1));
     if (entry && row.seq) {
       entry.attempts = attempts;
       entry.nextAttemptAt = next;
@@ -397,7 +419,9 @@ export class Outbox {
   inbound(conversationId: string, frame: Frame): void {
     const peer = this.#peer(conversationId, frame.seq);
     peer.heardAt = this.#hooks.now();
+    const fresh = (frame.seq ?? 0) > peer.inbound.highest;
     this.#applyAcks(conversationId, peer, frame);
+    if (fresh) this.#resendHeldMissing(peer);
     if (frame.seq) {
       const change = peer.inbound.add(frame.seq);
       if (!change.duplicate) {
@@ -410,7 +434,7 @@ export class Outbox {
       if (change.recovered.length > 0) {
         this.#hooks.emit({ type: "recovered", conversation: conversationId, seqs: [...change.recovered] });
       }
-      this.#oweAck(conversationId, peer, this.#ackDelay(peer, change.gaps.length > 0));
+      this.#oweAck(conversationId, peer, this.#ackDelay(peer, change.gaps.length > 0, frame.ackHoldMs));
     } else if (frame.sent) {
       const gaps = peer.inbound.peerSent(frame.sent);
       if (gaps.length > 0) {
@@ -469,6 +493,22 @@ export class Outbox {
     }
   }
 
+  /**
+   * A new message from the peer carries its current acks (RACK-style loss detection, RFC 8985 §6.1: a later
+   * delivery shows an earlier send lost): a held reply it does not acknowledge, sent long enough before that the
+   * peer had it when it sealed this one, was lost. Without this a lost reply would wait out the hold before its
+   * resend; with it, the peer's next message brings the reply back at once.
+   */
+  #resendHeldMissing(peer: Peer): void {
+    const now = this.#hooks.now();
+    const margin = Math.max(FAST_RESEND_MS, 2 * this.#srtt);
+    for (const entry of peer.unacked.values()) {
+      if (entry.ackHoldMs > 0 && entry.lastSentAt > 0 && now - entry.lastSentAt >= margin) {
+        if (!this.#inQueue.has(`${entry.id}#${entry.attempts}`)) this.#publish(entry, peer);
+      }
+    }
+  }
+
   /** Unacknowledged seqs the peer confirmed: delivered, window slots freed, repair mode left when all are in. */
   #acknowledge(conversationId: string, peer: Peer, seqs: readonly number[]): void {
     if (seqs.length === 0) return;
@@ -477,10 +517,12 @@ export class Outbox {
     for (const seq of seqs) {
       const entry = peer.unacked.get(seq);
       if (!entry) continue;
-      // Karn's rule: only messages sent once give a clean sample; a clean sample ends the back-off.
+      // Karn's rule: only messages sent once give a clean sample; a clean sample ends the back-off. A held ack
+      // proves the path works but says nothing about the round trip.
       if (entry.attempts === 1 && entry.lastSentAt > 0) {
         const sample = now - entry.lastSentAt;
-        this.#srtt = this.#srtt === 0 ? sample : this.#srtt + (sample - this.#srtt) / 8;
+        if (entry.ackHoldMs === 0)
+          this.#srtt = this.#srtt === 0 ? sample : this.#srtt + (sample - this.#srtt) / 8;
         this.#backoff = 1;
       }
       ids.push(entry.id);
@@ -505,16 +547,21 @@ export class Outbox {
    * peer well before its first resend. At once for a hole (the selective ack is the resend request), and when half
    * the peer's in-flight window waits on us: its further messages are held until acks free slots.
    */
-  #ackDelay(peer: Peer, hole: boolean): number {
+  #ackDelay(peer: Peer, hole: boolean, holdMs = 0): number {
     if (hole || peer.owed >= Math.max(1, this.#r.maxInFlight / 2)) return 0;
+    // The peer announced how long its resend timer waits for this ack: hold it that long for our next message.
+    if (holdMs > 0) return Math.min(holdMs, MAX_ACK_HOLD_MS);
     return Math.min(this.#r.ackDelayMs, this.#r.resendAfterMs / 4);
   }
 
+  /** Owes an ack due in `delayMs`, or earlier if one is already due sooner. */
   #oweAck(conversationId: string, peer: Peer, delayMs: number): void {
+    const due = this.#hooks.now() + delayMs;
     if (peer.ackTimer) {
-      if (delayMs > 0) return;
+      if (due >= peer.ackDueAt) return;
       clearTimeout(peer.ackTimer);
     }
+    peer.ackDueAt = due;
     peer.ackTimer = setTimeout(() => {
       peer.ackTimer = undefined;
       this.#sendAck(conversationId, peer);
@@ -572,7 +619,7 @@ export class Outbox {
           });
           continue;
         }
-        if (now < entry.nextAttemptAt || now - entry.lastSentAt < this.#timeout()) continue;
+        if (now < entry.nextAttemptAt || now - entry.lastSentAt < this.#timeout() + entry.ackHoldMs) continue;
         if (this.#inQueue.has(`${entry.id}#${entry.attempts}`)) continue;
         // One expiry per timeout backs off: the messages of the same burst wait for the longer timeout, and an ack
         // that arrives in the meantime (a clean sample) brings it back.

@@ -97,6 +97,11 @@ export class InboundSeqs {
     return this.#ack;
   }
 
+  /** Highest seq committed or known sent by the peer. @example if (frame.seq > inbound.highest) fresh(); */
+  get highest(): number {
+    return this.#highest;
+  }
+
   /** No hole known: nothing above `ack` is committed or known sent. @example if (inbound.settled) forget(); */
   get settled(): boolean {
     return this.#above.size === 0 && this.#highest <= this.#ack;

@@ -105,8 +105,8 @@ export interface Frame extends FrameDelivery {
 
 /**
  * Delivery fields of a frame (docs/delivery.md; F4, R1): the sender's sequence number, and its acknowledgement of
- * the peer's messages (cumulative `ack` plus the selective `ackBits`), and on untracked frames the highest seq sent.
- * Absent fields are zero / empty.
+ * the peer's messages (cumulative `ack` plus the selective `ackBits`), on untracked frames the highest seq sent, and
+ * how long the peer may hold its ack of this frame. Absent fields are zero / empty.
  *
  * @example
  * const f: Frame = { type: 1, typeVersion: 1, body, seq: 7, ack: 3 };
@@ -116,6 +116,8 @@ export interface FrameDelivery {
   readonly ack?: number;
   readonly ackBits?: Uint8Array;
   readonly sent?: number;
+  /** Milliseconds the receiver may hold its ack of this (tracked) frame for a frame of its own to carry it. */
+  readonly ackHoldMs?: number;
 }
 
 /** Longest selective-ack bitmap accepted: 256 sequence numbers above the cumulative ack. */
@@ -136,6 +138,7 @@ export function encodeFrame(f: Frame): Uint8Array {
     ...(f.ack ? { ack: f.ack } : {}),
     ...(f.ackBits?.length ? { ackBits: f.ackBits } : {}),
     ...(f.sent ? { sent: f.sent } : {}),
+    ...(f.ackHoldMs ? { ackHoldMs: f.ackHoldMs } : {}),
   }).finish();
 }
 
@@ -153,8 +156,15 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   if (m.ackBits.length > MAX_ACK_BITS_BYTES)
     throw new ProtocolError("malformed", "frame ack bitmap too long");
   const frame: Frame = { type, typeVersion: m.typeVersion || 1, body: m.body };
-  if (!m.seq && !m.ack && !m.sent && m.ackBits.length === 0) return frame;
-  return { ...frame, seq: m.seq, ack: m.ack, ackBits: m.ackBits, sent: m.sent };
+  if (!m.seq && !m.ack && !m.sent && !m.ackHoldMs && m.ackBits.length === 0) return frame;
+  return {
+    ...frame,
+    seq: m.seq,
+    ack: m.ack,
+    ackBits: m.ackBits,
+    sent: m.sent,
+    ...(m.ackHoldMs ? { ackHoldMs: m.ackHoldMs } : {}),
+  };
 }
 
 /**

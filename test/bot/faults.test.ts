@@ -15,7 +15,15 @@ import { type BotNetwork, botNetwork, record, settleUntil, spyPublishes } from "
 
 /** Fast repair timers; a quota so large it never holds anything back. */
 const FAST: BotOptions = {
-  reliability: { ackDelayMs: 10, reAckMs: 50, resendAfterMs: 100, maxResendDelayMs: 400 },
+  // Replies announce a hold twice the resend time: a lost reply comes back when the client's next message shows
+  // it missing, or after hold + resend.
+  reliability: {
+    ackDelayMs: 10,
+    reAckMs: 50,
+    resendAfterMs: 100,
+    maxResendDelayMs: 400,
+    replyAckHoldMs: 200,
+  },
   rateLimit: { limit: 100_000 },
 };
 /** Longer than two of the longest resend intervals: enough for anything that should not happen to happen. */

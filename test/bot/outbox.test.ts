@@ -232,3 +232,114 @@ describe("repair mode (docs/delivery.md §Resync)", () => {
     h.dir.close();
   });
 });
+
+describe("ack hold (docs/delivery.md §Ack hold)", () => {
+  const H = 200;
+  const R = 40;
+  const timings = { ackDelayMs: 20, resendAfterMs: R, maxResendDelayMs: 100_000, replyAckHoldMs: H };
+
+  test("a tracked reply announces the hold and keeps it in its row; a plain send and an untracked reply do not", () => {
+    const h = harness(["c1"], timings);
+    h.send([
+      { conversationId: "c1", frame: text("answer"), priority: "normal", reply: true },
+      { conversationId: "c1", frame: text("news"), priority: "normal" },
+      { conversationId: "c1", frame: text("aside"), priority: "optional", reply: true },
+    ]);
+    expect(h.sealed.map((s) => s.frame.ackHoldMs)).toEqual([H, undefined, undefined]);
+    expect(new OutboxStore(h.dir).outstanding().map((r) => [r.seq, r.ackHoldMs])).toEqual([
+      [0, 0],
+      [1, H],
+      [2, 0],
+    ]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("the receiver holds its ack as long as the frame asks, and it rides on the next message", async () => {
+    const h = harness(["c1"], { ...timings, resendAfterMs: 100_000 });
+    h.outbox.inbound("c1", { ...text("answer"), seq: 1, ackHoldMs: 400 });
+    await sleep(100); // far past ackDelayMs
+    expect(h.ackOnly()).toEqual([]);
+    h.send([{ conversationId: "c1", frame: text("next question"), priority: "normal" }]);
+    expect(h.sealed.at(-1)?.frame).toMatchObject({ seq: 1, ack: 1 });
+    await sleep(400);
+    expect(h.ackOnly()).toEqual([]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("with nothing to ride on the held ack goes when the hold ends; an ack due sooner takes it along", async () => {
+    const h = harness(["held", "mixed"], { ...timings, resendAfterMs: 100_000 });
+    h.outbox.inbound("held", { ...text("answer"), seq: 1, ackHoldMs: 300 });
+    h.outbox.inbound("mixed", { ...text("answer"), seq: 1, ackHoldMs: 10_000 });
+    h.outbox.inbound("mixed", { ...text("plain"), seq: 2 });
+    await sleep(80);
+    expect(h.ackOnly().map((s) => [s.conversationId, s.frame.ack])).toEqual([["mixed", 2]]);
+    await sleep(400);
+    expect(h.ackOnly().map((s) => [s.conversationId, s.frame.ack])).toEqual([
+      ["mixed", 2],
+      ["held", 1],
+    ]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("a hole is still acknowledged at once", async () => {
+    const h = harness(["c1"], { ...timings, resendAfterMs: 100_000 });
+    h.outbox.inbound("c1", { ...text("answer"), seq: 2, ackHoldMs: 10_000 });
+    await sleep(10);
+    expect(h.ackOnly().map((s) => [s.frame.ack, s.frame.ackBits])).toEqual([[0, Uint8Array.of(1)]]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("the sender resends a held reply only after hold + resend time, and its late ack is no round-trip sample", async () => {
+    const h = harness(["c1", "c2"], timings);
+    const [reply] = h.send([
+      { conversationId: "c1", frame: text("answer"), priority: "normal", reply: true },
+    ]);
+    await sleep(TICKS);
+    h.clock.t += H; // past the plain resend time, inside hold + resend time
+    await sleep(TICKS);
+    expect(h.resends()).toEqual([]);
+    h.clock.t += R;
+    await sleep(TICKS);
+    expect(h.resends().map((p) => p.id)).toEqual([`${reply}#2`]);
+
+    // c2: a held reply acknowledged after 150 ms, then a plain message: its timeout is still R, not 3 × 150 ms.
+    const [held] = h.send([{ conversationId: "c2", frame: text("answer"), priority: "normal", reply: true }]);
+    await sleep(TICKS);
+    h.clock.t += 150;
+    h.outbox.inbound("c2", { ...text("thanks"), seq: 1, ack: 1 });
+    expect(h.events.some((e) => e.type === "delivered" && e.id === held)).toBe(true);
+    const [plain] = h.send([{ conversationId: "c2", frame: text("more"), priority: "normal" }]);
+    await sleep(TICKS);
+    h.clock.t += R;
+    await sleep(TICKS);
+    expect(h.resends().map((p) => p.id)).toContain(`${plain}#2`);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("a new peer message that does not acknowledge a held reply sent well before it brings the reply back at once", async () => {
+    const h = harness(["c1"], { ...timings, replyAckHoldMs: 600_000, resendAfterMs: 100_000 });
+    const [reply] = h.send([
+      { conversationId: "c1", frame: text("answer"), priority: "normal", reply: true },
+    ]);
+    await sleep(TICKS);
+    // Sealed while our reply was still on its way: no loss shown yet.
+    h.clock.t += 100;
+    h.outbox.inbound("c1", { ...text("crossing"), seq: 1 });
+    expect(h.resends()).toEqual([]);
+    // A second later the peer's next message still does not have it: lost.
+    h.clock.t += 1_000;
+    h.outbox.inbound("c1", { ...text("hello?"), seq: 2, ack: 0 });
+    expect(h.resends().map((p) => p.id)).toEqual([`${reply}#2`]);
+    // A copy of an older peer message (a resend, sealed before) shows nothing.
+    h.clock.t += 2_000;
+    h.outbox.inbound("c1", { ...text("crossing"), seq: 1 });
+    expect(h.resends()).toHaveLength(1);
+    h.outbox.close();
+    h.dir.close();
+  });
+});

@@ -207,7 +207,12 @@ describe("--json event lines", () => {
   test("an inbound text is a message line and a receipt for our reply a delivered line", async () => {
     net = botNetwork();
     const lines: string[] = [];
-    const bot = await net.bot("bot", { json: true, output: (line) => void lines.push(line) });
+    // The customer holds its ack of the reply as long as the reply announces (docs/delivery.md §Ack hold): short here.
+    const bot = await net.bot("bot", {
+      json: true,
+      output: (line) => void lines.push(line),
+      reliability: { replyAckHoldMs: 200 },
+    });
     const replies: { conversation: string; message: string; handle: string }[] = [];
     bot.on("text", async (ctx) => {
       const h = await ctx.reply(`echo: ${ctx.text}`);

@@ -83,7 +83,8 @@ describe("bot.quota() (RLM-U3, S1)", () => {
       await awayFromEpochEnd(EPOCH_SECONDS);
       net = botNetwork({ seed: 21 });
       const rateLimit = { limit: 1000, epochSeconds: EPOCH_SECONDS };
-      const server = await spiedBot("bot", { rateLimit });
+      // The client holds its acks of the answers for as long as they announce: short here, so that it sends one.
+      const server = await spiedBot("bot", { rateLimit, reliability: { replyAckHoldMs: 300 } });
       server.bot.on("text", (ctx) => ctx.reply(`echo: ${ctx.text}`));
       const { invite } = await server.bot.start();
       const client = await spiedBot("client", { rateLimit });
@@ -381,6 +382,25 @@ describe("WAKUBOT_RATE_LIMIT=N/T (S1)", () => {
       expectCode(() => resolveBotOptions({ ...base, maxMessageBytes }, {}), InputError, "invalid_argument");
     }
     expect(resolveBotOptions({ ...base, maxMessageBytes: 32 * 1024 }, {}).maxMessageBytes).toBe(32 * 1024);
+  });
+
+  test("reliability options out of range are refused when read, naming the option", () => {
+    for (const reliability of [
+      { replyAckHoldMs: 600_001 },
+      { replyAckHoldMs: 1.5 },
+      { replyAckHoldMs: -1 },
+      { resendAfterMs: 0 },
+      { ackDelayMs: Number.NaN },
+      { maxInFlight: 0 },
+    ]) {
+      const name = Object.keys(reliability)[0] as string;
+      expect(() => resolveBotOptions({ ...base, reliability }, {})).toThrow(`reliability.${name}`);
+      expectCode(() => resolveBotOptions({ ...base, reliability }, {}), InputError, "invalid_argument");
+    }
+    expect(resolveBotOptions({ ...base, reliability: { replyAckHoldMs: 0 } }, {}).reliability).toMatchObject({
+      replyAckHoldMs: 0,
+      ackDelayMs: 2_500,
+    });
   });
 
   for (const value of [

@@ -83,3 +83,57 @@ describe("read receipts and final statuses (F4, docs/delivery.md)", () => {
     expect(client.quota().used).toBe(0);
   });
 });
+
+describe("ack hold of replies (docs/delivery.md §Ack hold, P1)", () => {
+  test("a handler's reply announces the hold and its ack rides on the peer's next message; a message to another conversation does not", async () => {
+    net = botNetwork();
+    const bot = await net.bot("bot", { reliability: { ...FAST, replyAckHoldMs: 60_000 } });
+    let watcher = "";
+    const replies: string[] = [];
+    let forward = "";
+    bot.on("text", async (ctx) => {
+      if (ctx.text === "watch") {
+        watcher = ctx.conversation.id;
+        return;
+      }
+      replies.push((await ctx.reply(`answer to ${ctx.text}`)).id);
+      if (watcher && !forward)
+        forward = (await bot.conversation(watcher).send(`someone said ${ctx.text}`)).id;
+    });
+    const delivered = record(bot, "delivered");
+    const { invite } = await bot.start();
+    const observer = await net.bot("observer", { reliability: FAST });
+    await observer.start();
+    const watch = await observer.connect(invite);
+    await watch.send("watch");
+    await settleUntil(net.network, () => watcher !== "", "the watcher registered");
+    const client = await net.bot("client", { reliability: FAST });
+    const answers: string[] = [];
+    client.on("text", (ctx) => void answers.push(ctx.text));
+    await client.start();
+    const conversation = await client.connect(invite);
+    await conversation.send("one");
+    await settleUntil(
+      net.network,
+      () => answers.length === 1 && forward !== "",
+      "the answer and the forward",
+    );
+    // The observer acks the forward after its own 10 ms delay; the client holds its ack of the answer.
+    await settleUntil(net.network, () => delivered.some((e) => e.id === forward), "the forward delivered");
+    await Bun.sleep(200); // 20 × the client's ack delay
+    expect(delivered.map((e) => e.id)).not.toContain(replies[0]);
+    await conversation.send("two");
+    await settleUntil(net.network, () => delivered.some((e) => e.id === replies[0]), "the answer delivered");
+
+    await bot.stop();
+    const dir = openDataDir(net.dataDir("bot"), { passphrase: "p" });
+    const hold = (id: string | undefined) =>
+      dir.messages
+        .select()
+        .from(m.messages)
+        .where(eq(m.messages.id, id ?? ""))
+        .get()?.ackHoldMs;
+    expect([hold(replies[0]), hold(forward)]).toEqual([60_000, 0]);
+    dir.close();
+  });
+});

@@ -170,6 +170,9 @@ export namespace wakubot {
         /** Frame sent. */
         sent: number;
 
+        /** Frame ackHoldMs. */
+        ackHoldMs: number;
+
         /** Frame type. */
         type?: ("builtin"|"custom");
 
@@ -257,6 +260,9 @@ export namespace wakubot {
             /** Frame sent */
             sent?: (number|null);
 
+            /** Frame ackHoldMs */
+            ackHoldMs?: (number|null);
+
             /** Frame type */
             type?: ("builtin"|"custom");
 
@@ -274,6 +280,7 @@ export namespace wakubot {
           ack?: number|null;
           ackBits?: Uint8Array|null;
           sent?: number|null;
+          ackHoldMs?: number|null;
           $unknowns?: Uint8Array[];
         } & (
           ({ type?: undefined; builtin?: null; custom?: null }|{ type?: "builtin"; builtin: number; custom?: null }|{ type?: "custom"; builtin?: null; custom: string })

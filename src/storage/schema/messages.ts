@@ -110,6 +110,8 @@ export const messages = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: integer("next_attempt_at"),
     expiresAt: integer("expires_at"),
+    /** Outbound only: how long the peer may hold its ack (the frame's `ack_hold`); resends wait that much longer. */
+    ackHoldMs: integer("ack_hold_ms").notNull().default(0),
   },
   (t) => [
     index("messages_conversation_time").on(t.conversationId, t.createdAt),

@@ -1,0 +1,1 @@
+ALTER TABLE `messages` ADD `ack_hold_ms` integer DEFAULT 0 NOT NULL;
