@@ -115,9 +115,10 @@ export interface TrafficEnvelope {
 
 /**
  * `n` user messages of one conversation in steady state, the realistic chat traffic the `p1` group relays: each a
- * 100-character text from Alice (seq counting up from 1234, piggybacked ack 1234), and Bob's ack-only frame for it
- * (ack = that seq, sent 1234), sealed by Bob's ratchet as the outbox does when Bob has nothing to say within
- * `ackDelayMs`. A sender whose acks ride on replies publishes only the texts.
+ * 100-character text from Alice (seq counting up from 1234, piggybacked ack 1234), every other one a bot's reply
+ * that announces the default ack hold (`ack_hold_s` 60, docs/delivery.md §Ack hold: two bytes more), and Bob's
+ * ack-only frame for each (ack = that seq, sent 1234), sealed by Bob's ratchet as the outbox does when Bob has
+ * nothing to say within `ackDelayMs`. A sender whose acks ride on replies publishes only the texts.
  *
  * @example
  * const { texts, receipts } = steadyTraffic(1000);
@@ -128,7 +129,8 @@ export function steadyTraffic(n: number): { texts: TrafficEnvelope[]; receipts: 
   const receipts: TrafficEnvelope[] = [];
   for (let i = 0; i < n; i++) {
     const seq = STEADY_SEQ + 1 + i;
-    const text = sealFrame(a, steadyText(seq), ctx);
+    const reply = i % 2 === 1 ? { ackHoldSeconds: 60 } : {};
+    const text = sealFrame(a, { ...steadyText(seq), ...reply }, ctx);
     a = text.state;
     texts.push({ payload: text.payload, tag: text.tag });
     const receipt = sealFrame(b, ackOnly(seq), ctx);

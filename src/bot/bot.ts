@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AdminServer } from "../admin/server.ts";
+import { InboundLimiter } from "../delivery/inbound-limit.ts";
 import { type QuotaInfo, RateLimitManager } from "../delivery/rate-limit.ts";
 import { Reassembler } from "../delivery/reassembler.ts";
 import {
@@ -88,6 +89,11 @@ export interface BotEvents {
   gap: { conversation: string; missing: number[] };
   /** Previously missing seqs arrived. */
   recovered: { conversation: string; seqs: number[] };
+  /**
+   * The peer went over `inboundRateLimit` in this epoch: its further messages are left unread until the next epoch
+   * (the peer resends them). Once per conversation and epoch.
+   */
+  throttled: { conversation: string; epoch: number; limit: number; epochSeconds: number };
   error: { code: string; message: string; conversation?: string };
   /** The node actor failed (delivery died, or a conversation kept failing): the bot cannot go on. */
   fatal: { code: string; message: string };
@@ -140,6 +146,7 @@ export class Bot {
   #rl: RateLimitManager | undefined;
   #outbox: Outbox | undefined;
   readonly #reassembler = new Reassembler();
+  readonly #inboundLimit: InboundLimiter | undefined;
   /** The handler run (inbound message id and its pending replies) that the current async context belongs to. */
   readonly #work = new AsyncLocalStorage<HandlerWork>();
   readonly #chains = new Map<string, Promise<void>>();
@@ -168,6 +175,7 @@ export class Bot {
     this.#store = options.provider ? new SessionStore(dir, options.provider) : new SessionStore(dir);
     this.#ledger = new Ledger(dir);
     this.#onError = (error, ctx) => this.#report(error, ctx?.conversation.id);
+    this.#inboundLimit = options.inboundRateLimit && new InboundLimiter(options.inboundRateLimit, Date.now);
   }
 
   /** This bot's account id (`wb1…`). */
@@ -450,12 +458,12 @@ export class Bot {
       case "retrying":
         this.#report(event.error, event.conversation);
         return;
+      // The conversation's actor owns its state: it enters resync, persists it, and asks for Store re-reads.
       case "repair":
-        this.#ledger.setConversationState(event.conversation, "resync");
-        this.#repairFromStore(event.since - 60_000);
+        this.#route(event.conversation, { type: "REPAIR", since: event.since });
         return;
       case "repaired":
-        this.#ledger.setConversationState(event.conversation, "ratcheting");
+        this.#route(event.conversation, { type: "REPAIRED" });
         return;
     }
   }
@@ -506,6 +514,8 @@ export class Bot {
       onConversation: (id, event) => {
         const e = conversationEvent(event);
         if (e.persist) this.#ledger.setConversationState(id, e.persist);
+        // A minute before the window: relays stamp messages with their sender's clock.
+        if (e.resyncSince !== undefined) this.#repairFromStore(e.resyncSince - 60_000);
       },
       onFatal: (error) => {
         this.#report(error);
@@ -720,6 +730,14 @@ export class Bot {
         return;
       }
     }
+    if (this.#inboundLimit) {
+      const conversation = this.#store.conversationOf(payload);
+      const verdict = conversation ? this.#inboundLimit.admit(conversation) : undefined;
+      if (conversation && verdict && !verdict.admitted) {
+        if (verdict.first) this.#throttled(conversation, verdict.epoch);
+        return;
+      }
+    }
     let received: Received;
     try {
       received = this.#store.receive(payload);
@@ -731,7 +749,12 @@ export class Bot {
         return;
       }
       if (error instanceof WakubotError && error.code === "malformed") return;
-      this.#report(error);
+      this.#report(error, error instanceof CryptoError ? error.conversation : undefined);
+      // A tampered or corrupted copy under one of our tags: the genuine one may be in the Store.
+      if (error instanceof CryptoError && error.conversation) {
+        const since = Number(m.message.timestamp / 1_000_000n);
+        this.#route(error.conversation, { type: "DECRYPT_FAILED", code: error.code, since });
+      }
       return;
     }
     this.#advanceCheckpoint(Number(m.message.timestamp / 1_000_000n));
@@ -745,6 +768,13 @@ export class Bot {
     this.#outbox?.inbound(conversationId, frame);
     if (frame.type === receipt.wire && frame.body.length === 0) return;
     this.#dispatch(conversationId, received.messageId, frame, Date.now(), frame.seq ?? 0);
+  }
+
+  #throttled(conversation: string, epoch: number): void {
+    const { limit, epochSeconds } = this.#inboundLimit?.rule ?? { limit: 0, epochSeconds: 0 };
+    const e = { conversation, epoch, limit, epochSeconds };
+    this.events.emit("throttled", e);
+    if (this.#options.json) this.#options.output(JSON.stringify({ event: "throttled", ...e }));
   }
 
   #dispatch(conversationId: string, messageId: string, frame: Frame, receivedAt: number, seq: number): void {

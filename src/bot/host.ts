@@ -29,16 +29,16 @@ export interface NodeHost {
 }
 
 /**
- * What a conversation event means for the bot: a state to persist, or a resync to request.
+ * What a conversation event means for the bot: a state to persist, or the Store to re-read from a time (ms).
  *
  * @example
- * const { persist } = conversationEvent(event);
+ * const { persist, resyncSince } = conversationEvent(event);
  */
 export function conversationEvent(event: ConversationEmitted): {
   persist?: PersistedConversationState;
-  resync?: number;
+  resyncSince?: number;
 } {
-  return event.type === "persist" ? { persist: event.state } : { resync: event.attempt };
+  return event.type === "persist" ? { persist: event.state } : { resyncSince: event.since };
 }
 
 /**

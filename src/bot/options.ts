@@ -7,6 +7,7 @@ import {
   type WakubotEnv,
 } from "../config.ts";
 import type { CryptoProvider } from "../crypto/provider.ts";
+import { type InboundRateLimit, inboundRateLimitRule } from "../delivery/inbound-limit.ts";
 import { type RateLimitRules, rateLimitRules } from "../delivery/rate-limit.ts";
 import { MIN_SEGMENT_BYTES } from "../delivery/segment.ts";
 import { InputError } from "../errors.ts";
@@ -48,6 +49,12 @@ export interface BotOptions {
    * The Waku Network. `reserve` and `criticalCap` as in docs/rate-limit.md.
    */
   readonly rateLimit?: Partial<RateLimitRules>;
+  /**
+   * Inbound limit per peer, N messages per epoch of T seconds (`WAKUBOT_INBOUND_RATE_LIMIT=N/T`): a conversation's
+   * messages beyond it are left unread until a later epoch (the peer resends them), and `throttled` is emitted once
+   * per conversation and epoch (docs/rate-limit.md §Inbound). Off unless given.
+   */
+  readonly inboundRateLimit?: InboundRateLimit;
   /** Largest Waku message; bigger payloads are segmented (SEG-U1). Default 150 KiB, The Waku Network's limit. */
   readonly maxMessageBytes?: number;
   /**
@@ -72,7 +79,8 @@ export interface ResolvedAdminOptions {
 }
 
 /** Options after defaults. */
-export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers" | "admin"> {
+export interface ResolvedBotOptions
+  extends Omit<BotOptions, "listen" | "peers" | "admin" | "inboundRateLimit"> {
   readonly data: string;
   readonly passphrase: string;
   readonly listen: readonly string[];
@@ -85,6 +93,7 @@ export interface ResolvedBotOptions extends Omit<BotOptions, "listen" | "peers" 
   readonly output: (line: string) => void;
   readonly reliability: Reliability;
   readonly rateLimit: RateLimitRules;
+  readonly inboundRateLimit: InboundRateLimit | undefined;
   readonly maxMessageBytes: number;
   readonly admin: ResolvedAdminOptions | undefined;
 }
@@ -164,6 +173,7 @@ export function resolveBotOptions(options: BotOptions, env: WakubotEnv): Resolve
       ...(env.WAKUBOT_RATE_LIMIT ? parseRateLimit(env.WAKUBOT_RATE_LIMIT) : {}),
       ...options.rateLimit,
     }),
+    inboundRateLimit: resolveInboundRateLimit(options.inboundRateLimit, env),
     maxMessageBytes: checkMessageBytes(options.maxMessageBytes ?? 150 * 1024),
     admin: resolveAdmin(options.admin, env),
   };
@@ -171,6 +181,15 @@ export function resolveBotOptions(options: BotOptions, env: WakubotEnv): Resolve
 
 /** Room the bot keeps for the WakuMessage fields around a payload (docs/segmentation.md). */
 export const WAKU_MESSAGE_OVERHEAD = 256;
+
+function resolveInboundRateLimit(
+  rule: InboundRateLimit | undefined,
+  env: WakubotEnv,
+): InboundRateLimit | undefined {
+  if (rule) return inboundRateLimitRule(rule);
+  const value = env.WAKUBOT_INBOUND_RATE_LIMIT;
+  return value ? inboundRateLimitRule(parseRateLimit(value)) : undefined;
+}
 
 /** Timings are non-negative ms (resends need a positive one); the hold goes on the wire as whole ms, capped. */
 function checkReliability(r: Reliability): Reliability {

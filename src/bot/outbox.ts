@@ -33,8 +33,9 @@ export interface Reliability {
   readonly maxInFlight: number;
   /**
    * How long the peer may hold its ack of a handler's reply to it, so that the ack rides on the peer's next
-   * message instead of going alone (P1): announced in the reply's frame (`ack_hold_ms`), and this side's resends of
-   * the reply wait as much longer. 0 announces nothing (the peer acks after its own `ackDelayMs`). Default 60,000.
+   * message instead of going alone (P1): announced in the reply's frame in whole seconds
+   * (`ack_hold_s`, rounded up), and this side's resends of the reply wait as much longer. 0 announces nothing (the
+   * peer acks after its own `ackDelayMs`). Default 60,000.
    */
   readonly replyAckHoldMs: number;
 }
@@ -158,6 +159,8 @@ export class Outbox {
   readonly #inQueue = new Set<string>();
   /** Untracked frames on their way that carry the current acks of their conversation (see `#publish`). */
   readonly #carriers = new Map<string, { conversationId: string; version: number }>();
+  /** Messages whose failed publish was reported and that have not gone out since: reported once, not per attempt. */
+  readonly #retrying = new Set<string>();
   /** Messages whose first publish succeeded this tick, marked sent together. */
   readonly #sent: string[] = [];
   #tick: ReturnType<typeof setInterval> | undefined;
@@ -256,12 +259,14 @@ export class Outbox {
       const tracked = item.priority !== "optional";
       const seq = tracked ? (seqs.get(item.conversationId) ?? peer.sentSeq) + 1 : 0;
       if (tracked) seqs.set(item.conversationId, seq);
-      const ackHoldMs = tracked && item.reply ? this.#r.replyAckHoldMs : 0;
+      // Whole seconds on the wire (two bytes for up to 127 s, P1); the resend timer waits what was announced.
+      const ackHoldSeconds = tracked && item.reply ? Math.ceil(this.#r.replyAckHoldMs / 1000) : 0;
+      const ackHoldMs = ackHoldSeconds * 1000;
       const frame: Frame = {
         ...item.frame,
         ...peer.inbound.fields(),
         ...(seq ? { seq } : {}),
-        ...(ackHoldMs ? { ackHoldMs } : {}),
+        ...(ackHoldSeconds ? { ackHoldSeconds } : {}),
       };
       const sealed = this.#hooks.seal(item.conversationId, frame);
       rows.push({
@@ -376,6 +381,7 @@ export class Outbox {
       if (change.status === "sent" && whole && peer?.inboundVersion === carrier.version) this.#acked(peer);
     }
     if (change.status === "sent") {
+      this.#retrying.delete(id);
       // Publishes answered in one tick are marked in one commit (each is an fsync with synchronous=FULL).
       this.#sent.push(id);
       if (this.#sent.length === 1) queueMicrotask(() => this.#flushSent());
@@ -389,8 +395,9 @@ export class Outbox {
       if (this.#records.finish(id, code, error)) {
         this.#hooks.emit({ type: "failed", conversation, id, code, error: change.error ?? new Error(error) });
       }
-    } else {
-      // A failed publish of a tracked message is resent when due.
+    } else if (!this.#retrying.has(id)) {
+      // A failed publish of a tracked message is resent when due; while the network refuses it, reported once.
+      this.#retrying.add(id);
       this.#hooks.emit({ type: "retrying", conversation, id, error: change.error });
     }
   }
@@ -434,7 +441,11 @@ export class Outbox {
       if (change.recovered.length > 0) {
         this.#hooks.emit({ type: "recovered", conversation: conversationId, seqs: [...change.recovered] });
       }
-      this.#oweAck(conversationId, peer, this.#ackDelay(peer, change.gaps.length > 0, frame.ackHoldMs));
+      this.#oweAck(
+        conversationId,
+        peer,
+        this.#ackDelay(peer, change.gaps.length > 0, (frame.ackHoldSeconds ?? 0) * 1000),
+      );
     } else if (frame.sent) {
       const gaps = peer.inbound.peerSent(frame.sent);
       if (gaps.length > 0) {
@@ -526,6 +537,7 @@ export class Outbox {
         this.#backoff = 1;
       }
       ids.push(entry.id);
+      this.#retrying.delete(entry.id);
       peer.unacked.delete(seq);
     }
     for (const id of this.#records.markDelivered(ids, now)) {
@@ -606,6 +618,7 @@ export class Outbox {
       for (const [seq, entry] of peer.unacked) {
         if (now >= entry.expiresAt) {
           peer.unacked.delete(seq);
+          this.#retrying.delete(entry.id);
           this.#records.finish(entry.id, "failed", "expired");
           this.#hooks.emit({
             type: "failed",

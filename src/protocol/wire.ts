@@ -116,8 +116,8 @@ export interface FrameDelivery {
   readonly ack?: number;
   readonly ackBits?: Uint8Array;
   readonly sent?: number;
-  /** Milliseconds the receiver may hold its ack of this (tracked) frame for a frame of its own to carry it. */
-  readonly ackHoldMs?: number;
+  /** Seconds the receiver may hold its ack of this (tracked) frame for a frame of its own to carry it. */
+  readonly ackHoldSeconds?: number;
 }
 
 /** Longest selective-ack bitmap accepted: 256 sequence numbers above the cumulative ack. */
@@ -138,7 +138,7 @@ export function encodeFrame(f: Frame): Uint8Array {
     ...(f.ack ? { ack: f.ack } : {}),
     ...(f.ackBits?.length ? { ackBits: f.ackBits } : {}),
     ...(f.sent ? { sent: f.sent } : {}),
-    ...(f.ackHoldMs ? { ackHoldMs: f.ackHoldMs } : {}),
+    ...(f.ackHoldSeconds ? { ackHoldS: f.ackHoldSeconds } : {}),
   }).finish();
 }
 
@@ -156,14 +156,14 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   if (m.ackBits.length > MAX_ACK_BITS_BYTES)
     throw new ProtocolError("malformed", "frame ack bitmap too long");
   const frame: Frame = { type, typeVersion: m.typeVersion || 1, body: m.body };
-  if (!m.seq && !m.ack && !m.sent && !m.ackHoldMs && m.ackBits.length === 0) return frame;
+  if (!m.seq && !m.ack && !m.sent && !m.ackHoldS && m.ackBits.length === 0) return frame;
   return {
     ...frame,
     seq: m.seq,
     ack: m.ack,
     ackBits: m.ackBits,
     sent: m.sent,
-    ...(m.ackHoldMs ? { ackHoldMs: m.ackHoldMs } : {}),
+    ...(m.ackHoldS ? { ackHoldSeconds: m.ackHoldS } : {}),
   };
 }
 

@@ -545,6 +545,27 @@ export class SessionStore {
   }
 
   /**
+   * The conversation an inbound envelope's tag belongs to, without decrypting or changing anything; `undefined` for
+   * a first message, a copy of a committed one, someone else's message, or bytes that are no envelope.
+   *
+   * @example
+   * const conversationId = store.conversationOf(wakuMessage.payload);
+   */
+  conversationOf(payload: Uint8Array): string | undefined {
+    let tag: Uint8Array;
+    try {
+      tag = decodeEnvelope(payload).tag;
+    } catch {
+      return undefined;
+    }
+    return this.dir.secrets
+      .select({ conversationId: s.tagIndex.conversationId })
+      .from(s.tagIndex)
+      .where(eq(s.tagIndex.tagHash, this.#tagHash(tag)))
+      .get()?.conversationId;
+  }
+
+  /**
    * Decrypts an inbound envelope: finds its conversation by tag (or accepts a first message), then commits the
    * new state, tag index, consumed prekeys and the message in one secrets.db transaction, and moves the message
    * into messages.db. Throws ProtocolError / CryptoError and commits nothing on failure.
@@ -562,7 +583,20 @@ export class SessionStore {
       .where(eq(s.tagIndex.tagHash, this.#tagHash(envelope.tag)))
       .get();
     if (hit) {
-      const opened = openFrame(this.#loadState(hit.conversationId), envelope, ctx);
+      let opened: ReturnType<typeof openFrame>;
+      try {
+        opened = openFrame(this.#loadState(hit.conversationId), envelope, ctx);
+      } catch (error) {
+        // One of this conversation's tags on a message that does not open: a tampered or corrupted copy. The
+        // conversation is named so that the bot can look for the genuine copy (docs/delivery.md §Resync).
+        if (error instanceof CryptoError && !error.conversation) {
+          throw new CryptoError(error.code, error.message, {
+            cause: error,
+            conversation: hit.conversationId,
+          });
+        }
+        throw error;
+      }
       return this.#commit(hit.conversationId, opened.state, opened.frame, envelope.tag, now, undefined);
     }
     // A copy of a message already committed (a resend whose ack got lost): its tag left the index when it was

@@ -15,14 +15,14 @@ import { type BotNetwork, botNetwork, record, settleUntil, spyPublishes } from "
 
 /** Fast repair timers; a quota so large it never holds anything back. */
 const FAST: BotOptions = {
-  // Replies announce a hold twice the resend time: a lost reply comes back when the client's next message shows
-  // it missing, or after hold + resend.
+  // Replies announce the shortest hold (1 s, the wire's unit): a lost reply comes back when the client's next
+  // message shows it missing, or after hold + resend.
   reliability: {
     ackDelayMs: 10,
     reAckMs: 50,
     resendAfterMs: 100,
     maxResendDelayMs: 400,
-    replyAckHoldMs: 200,
+    replyAckHoldMs: 1_000,
   },
   rateLimit: { limit: 100_000 },
 };

@@ -41,6 +41,8 @@ function harness(
   const published: { id: string; priority: Priority }[] = [];
   const events: OutboxEvent[] = [];
   const windows: [string, boolean][] = [];
+  /** While down, every publish fails as the delivery layer reports it (RLM-R1). */
+  const network = { down: false };
   let n = 0;
   const outbox: Outbox = new Outbox(
     new OutboxStore(dir),
@@ -55,6 +57,11 @@ function harness(
       publish: (_message, priority, id) => {
         published.push({ id, priority });
         // As the rate-limit manager does: the status comes back asynchronously.
+        if (network.down) {
+          const error = new Error("no peers");
+          queueMicrotask(() => outbox.onStatus({ id, batchId: null, priority, status: "failed", error }));
+          return;
+        }
         const status = outcome === "dropped" && priority === "optional" ? "dropped" : "sent";
         queueMicrotask(() => outbox.onStatus({ id, batchId: null, priority, status }));
       },
@@ -71,7 +78,7 @@ function harness(
   /** Publishes of tracked messages after their first (`<id>#<attempt>`, attempt above 1). */
   const resends = () => published.filter((p) => !p.id.startsWith("ack:") && !p.id.endsWith("#1"));
   const send = (items: OutgoingFrame[]) => outbox.send(items);
-  return { dir, clock, outbox, sealed, published, events, windows, ackOnly, resends, send };
+  return { dir, clock, outbox, sealed, published, events, windows, network, ackOnly, resends, send };
 }
 
 /** Long enough for the resend tick (every 10 ms at these timings) to run a few times. */
@@ -234,7 +241,7 @@ describe("repair mode (docs/delivery.md §Resync)", () => {
 });
 
 describe("ack hold (docs/delivery.md §Ack hold)", () => {
-  const H = 200;
+  const H = 1_000; // announced as 1 s
   const R = 40;
   const timings = { ackDelayMs: 20, resendAfterMs: R, maxResendDelayMs: 100_000, replyAckHoldMs: H };
 
@@ -245,7 +252,7 @@ describe("ack hold (docs/delivery.md §Ack hold)", () => {
       { conversationId: "c1", frame: text("news"), priority: "normal" },
       { conversationId: "c1", frame: text("aside"), priority: "optional", reply: true },
     ]);
-    expect(h.sealed.map((s) => s.frame.ackHoldMs)).toEqual([H, undefined, undefined]);
+    expect(h.sealed.map((s) => s.frame.ackHoldSeconds)).toEqual([1, undefined, undefined]);
     expect(new OutboxStore(h.dir).outstanding().map((r) => [r.seq, r.ackHoldMs])).toEqual([
       [0, 0],
       [1, H],
@@ -255,14 +262,23 @@ describe("ack hold (docs/delivery.md §Ack hold)", () => {
     h.dir.close();
   });
 
+  test("the hold goes on the wire in whole seconds, rounded up, and the resend timer waits what was announced", () => {
+    const h = harness(["c1"], { ...timings, replyAckHoldMs: 1_500 });
+    h.send([{ conversationId: "c1", frame: text("answer"), priority: "normal", reply: true }]);
+    expect(h.sealed[0]?.frame.ackHoldSeconds).toBe(2);
+    expect(new OutboxStore(h.dir).outstanding()[0]?.ackHoldMs).toBe(2_000);
+    h.outbox.close();
+    h.dir.close();
+  });
+
   test("the receiver holds its ack as long as the frame asks, and it rides on the next message", async () => {
     const h = harness(["c1"], { ...timings, resendAfterMs: 100_000 });
-    h.outbox.inbound("c1", { ...text("answer"), seq: 1, ackHoldMs: 400 });
+    h.outbox.inbound("c1", { ...text("answer"), seq: 1, ackHoldSeconds: 1 });
     await sleep(100); // far past ackDelayMs
     expect(h.ackOnly()).toEqual([]);
     h.send([{ conversationId: "c1", frame: text("next question"), priority: "normal" }]);
     expect(h.sealed.at(-1)?.frame).toMatchObject({ seq: 1, ack: 1 });
-    await sleep(400);
+    await sleep(1_100);
     expect(h.ackOnly()).toEqual([]);
     h.outbox.close();
     h.dir.close();
@@ -270,12 +286,12 @@ describe("ack hold (docs/delivery.md §Ack hold)", () => {
 
   test("with nothing to ride on the held ack goes when the hold ends; an ack due sooner takes it along", async () => {
     const h = harness(["held", "mixed"], { ...timings, resendAfterMs: 100_000 });
-    h.outbox.inbound("held", { ...text("answer"), seq: 1, ackHoldMs: 300 });
-    h.outbox.inbound("mixed", { ...text("answer"), seq: 1, ackHoldMs: 10_000 });
+    h.outbox.inbound("held", { ...text("answer"), seq: 1, ackHoldSeconds: 1 });
+    h.outbox.inbound("mixed", { ...text("answer"), seq: 1, ackHoldSeconds: 10 });
     h.outbox.inbound("mixed", { ...text("plain"), seq: 2 });
     await sleep(80);
     expect(h.ackOnly().map((s) => [s.conversationId, s.frame.ack])).toEqual([["mixed", 2]]);
-    await sleep(400);
+    await sleep(1_100);
     expect(h.ackOnly().map((s) => [s.conversationId, s.frame.ack])).toEqual([
       ["mixed", 2],
       ["held", 1],
@@ -286,7 +302,7 @@ describe("ack hold (docs/delivery.md §Ack hold)", () => {
 
   test("a hole is still acknowledged at once", async () => {
     const h = harness(["c1"], { ...timings, resendAfterMs: 100_000 });
-    h.outbox.inbound("c1", { ...text("answer"), seq: 2, ackHoldMs: 10_000 });
+    h.outbox.inbound("c1", { ...text("answer"), seq: 2, ackHoldSeconds: 10 });
     await sleep(10);
     expect(h.ackOnly().map((s) => [s.frame.ack, s.frame.ackBits])).toEqual([[0, Uint8Array.of(1)]]);
     h.outbox.close();
@@ -339,6 +355,32 @@ describe("ack hold (docs/delivery.md §Ack hold)", () => {
     h.clock.t += 2_000;
     h.outbox.inbound("c1", { ...text("crossing"), seq: 1 });
     expect(h.resends()).toHaveLength(1);
+    h.outbox.close();
+    h.dir.close();
+  });
+});
+
+describe("failed publishes (RLM-R1)", () => {
+  test("a message the network keeps refusing is reported once, not at every resend; again after it went out", async () => {
+    const R = 20;
+    const h = harness(["c1"], { resendAfterMs: R, maxResendDelayMs: R, ackDelayMs: 5 });
+    h.network.down = true;
+    const [id = ""] = h.send([{ conversationId: "c1", frame: text("hello"), priority: "normal" }]);
+    for (let i = 0; i < 4; i++) {
+      h.clock.t += 4 * R;
+      await sleep(TICKS);
+    }
+    const attempts = h.published.filter((p) => p.id.startsWith(`${id}#`)).length;
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(h.events.flatMap((e) => (e.type === "retrying" ? [e.id] : []))).toEqual([id]);
+    h.network.down = false;
+    h.clock.t += 4 * R;
+    await sleep(TICKS);
+    expect(h.events.flatMap((e) => (e.type === "sent" ? [e.id] : []))).toEqual([id]);
+    h.network.down = true;
+    h.clock.t += 4 * R;
+    await sleep(TICKS);
+    expect(h.events.flatMap((e) => (e.type === "retrying" ? [e.id] : []))).toEqual([id, id]);
     h.outbox.close();
     h.dir.close();
   });

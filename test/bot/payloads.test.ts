@@ -211,7 +211,7 @@ describe("--json event lines", () => {
     const bot = await net.bot("bot", {
       json: true,
       output: (line) => void lines.push(line),
-      reliability: { replyAckHoldMs: 200 },
+      reliability: { replyAckHoldMs: 1_000 },
     });
     const replies: { conversation: string; message: string; handle: string }[] = [];
     bot.on("text", async (ctx) => {

@@ -84,7 +84,7 @@ describe("bot.quota() (RLM-U3, S1)", () => {
       net = botNetwork({ seed: 21 });
       const rateLimit = { limit: 1000, epochSeconds: EPOCH_SECONDS };
       // The client holds its acks of the answers for as long as they announce: short here, so that it sends one.
-      const server = await spiedBot("bot", { rateLimit, reliability: { replyAckHoldMs: 300 } });
+      const server = await spiedBot("bot", { rateLimit, reliability: { replyAckHoldMs: 1_000 } });
       server.bot.on("text", (ctx) => ctx.reply(`echo: ${ctx.text}`));
       const { invite } = await server.bot.start();
       const client = await spiedBot("client", { rateLimit });

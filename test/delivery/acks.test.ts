@@ -27,7 +27,7 @@ describe("delivery vectors (test/vectors/delivery.json)", () => {
 
   test("frames encode to and decode from the vectors", () => {
     for (const v of vectors.frames) {
-      const f = v as { seq?: number; ack?: number; ack_bits?: string; sent?: number; ack_hold_ms?: number };
+      const f = v as { seq?: number; ack?: number; ack_bits?: string; sent?: number; ack_hold_s?: number };
       const frame = {
         type: v.type,
         typeVersion: 1,
@@ -36,7 +36,7 @@ describe("delivery vectors (test/vectors/delivery.json)", () => {
         ...(f.ack ? { ack: f.ack } : {}),
         ...(f.ack_bits ? { ackBits: fromHex(f.ack_bits) } : {}),
         ...(f.sent ? { sent: f.sent } : {}),
-        ...(f.ack_hold_ms ? { ackHoldMs: f.ack_hold_ms } : {}),
+        ...(f.ack_hold_s ? { ackHoldSeconds: f.ack_hold_s } : {}),
       };
       expect(hex(encodeFrame(frame))).toBe(v.frame);
       const back = decodeFrame(fromHex(v.frame));
@@ -44,14 +44,14 @@ describe("delivery vectors (test/vectors/delivery.json)", () => {
       expect(back.ack ?? 0).toBe(f.ack ?? 0);
       expect(hex(back.ackBits ?? new Uint8Array())).toBe(f.ack_bits ?? "");
       expect(back.sent ?? 0).toBe(f.sent ?? 0);
-      expect(back.ackHoldMs ?? 0).toBe(f.ack_hold_ms ?? 0);
+      expect(back.ackHoldSeconds ?? 0).toBe(f.ack_hold_s ?? 0);
     }
   });
 
-  test("ack_hold_ms is field 9, a varint of milliseconds", () => {
-    // field 9 varint (48), 60000 = 0b11_1010100_1100000 little-endian groups: e0 d4 03.
-    expect(vectors.frames.find((f) => "ack_hold_ms" in f)?.frame).toBe(
-      "0801" + "22026869" + "2805" + "3004" + "48e0d403",
+  test("ack_hold_s is field 9, a varint of seconds: two bytes for the default 60 s", () => {
+    // field 9 varint (48), 60 (3c).
+    expect(vectors.frames.find((f) => "ack_hold_s" in f)?.frame).toBe(
+      "0801" + "22026869" + "2805" + "3004" + "483c",
     );
   });
 

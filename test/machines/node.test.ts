@@ -219,9 +219,11 @@ describe("nodeMachine: routing", () => {
     expect(h.node.getSnapshot().context.queue).toHaveLength(4);
     await running(h);
     expect(h.node.getSnapshot().context.queue).toEqual([]);
-    expect(h.take()).toEqual([
-      { type: "conversation", id: "a", event: { type: "persist", id: "a", state: "ratcheting" }, at: 0 },
-      { type: "conversation", id: "a", event: { type: "persist", id: "a", state: "closed" }, at: 0 },
+    expect(h.take().map((e) => e.event)).toEqual([
+      { type: "persist", id: "a", state: "ratcheting" },
+      { type: "persist", id: "a", state: "resync", resyncUntil: T0 + 3 * RETRY },
+      { type: "resync", id: "a", attempt: 1, since: T0 },
+      { type: "persist", id: "a", state: "closed" },
     ]);
     expect(h.children()).toEqual(["conv:b"]); // a closed and was released
     expect(childValue(h, "b")).toBe("ratcheting");
@@ -242,7 +244,7 @@ describe("nodeMachine: routing", () => {
     expect(h.children()).toEqual(["conv:a", "conv:b"]);
     expect(Object.keys(h.node.getSnapshot().context.conversations)).toEqual(["a", "b"]);
     expect(h.take()).toEqual([
-      { type: "conversation", id: "b", event: { type: "resync", id: "b", attempt: 1 }, at: 0 },
+      { type: "conversation", id: "b", event: { type: "resync", id: "b", attempt: 1, since: T0 }, at: 0 },
     ]);
   });
 
@@ -250,20 +252,23 @@ describe("nodeMachine: routing", () => {
     const h = harness();
     await running(h);
     h.route("a", { type: "DECRYPTED" });
-    for (let i = 0; i < 3; i++) h.route("a", { type: "DECRYPT_FAILED", code: "bad_mac" });
+    h.route("a", { type: "DECRYPT_FAILED", code: "bad_mac", since: T0 - 1_000 });
     jest.advanceTimersByTime(RETRY);
     expect(h.take().map(({ id, event, at }) => ({ id, event, at }))).toEqual([
       { id: "a", event: { type: "persist", id: "a", state: "ratcheting" }, at: 0 },
       { id: "a", event: { type: "persist", id: "a", state: "resync", resyncUntil: T0 + 3 * RETRY }, at: 0 },
-      { id: "a", event: { type: "resync", id: "a", attempt: 1 }, at: 0 },
-      { id: "a", event: { type: "resync", id: "a", attempt: 2 }, at: RETRY },
+      { id: "a", event: { type: "resync", id: "a", attempt: 1, since: T0 - 1_000 }, at: 0 },
+      { id: "a", event: { type: "resync", id: "a", attempt: 2, since: T0 - 1_000 }, at: RETRY },
     ]);
     jest.advanceTimersByTime(2 * RETRY);
+    // the schedule ends quiet, never closed; idle already due (no event for idleMs) → released, not persisted
     expect(h.take().map((e) => e.event)).toEqual([
-      { type: "resync", id: "a", attempt: 3 },
-      { type: "persist", id: "a", state: "closed" },
+      { type: "resync", id: "a", attempt: 3, since: T0 - 1_000 },
     ]);
-    expect(h.children()).toEqual([]); // closed → released
+    expect(childValue(h, "a")).toEqual({ resync: "quiet" });
+    jest.advanceTimersByTime(0); // the idle timer, armed on going quiet, is already due
+    expect(h.children()).toEqual([]);
+    expect(h.emitted).toEqual([]);
   });
 
   test("routed events are stamped with ROUTE.now", async () => {
@@ -271,7 +276,7 @@ describe("nodeMachine: routing", () => {
     await running(h);
     h.route("a", { type: "SENT" }, { state: "ratcheting" });
     jest.setSystemTime(T0 + 5_000);
-    for (let i = 0; i < 3; i++) h.route("a", { type: "DECRYPT_FAILED", code: "x" });
+    h.route("a", { type: "DECRYPT_FAILED", code: "x" });
     expect(h.take()[0]?.event).toEqual({
       type: "persist",
       id: "a",
@@ -312,21 +317,21 @@ describe("nodeMachine: routing", () => {
     expect(restored.children()).toEqual(["conv:r", "conv:i"]);
     jest.advanceTimersByTime(5_000);
     restored.node.send({ type: "RESTORED", now: Date.now() });
-    expect(restored.take().map((e) => e.event)).toEqual([{ type: "resync", id: "r", attempt: 1 }]);
+    expect(restored.take().map((e) => e.event)).toEqual([{ type: "resync", id: "r", attempt: 1, since: T0 }]);
     jest.advanceTimersByTime(5_000);
     expect(restored.children()).toEqual(["conv:r"]); // i: idle deadline kept across the restore
     jest.advanceTimersByTime(RETRY);
-    expect(restored.take().map((e) => e.event)).toEqual([{ type: "resync", id: "r", attempt: 2 }]);
+    expect(restored.take().map((e) => e.event)).toEqual([{ type: "resync", id: "r", attempt: 2, since: T0 }]);
     expect(restored.errors).toEqual([]);
   });
 });
 
 describe("nodeMachine: supervision", () => {
-  /** A conversation whose ratchet failure counting throws, as a bug in a child would. */
+  /** A conversation whose Store window bookkeeping (on DECRYPT_FAILED) throws, as a bug in a child would. */
   const crashing = (onCrash: () => void = () => {}) =>
     conversationMachine.provide({
       actions: {
-        countFailure: () => {
+        widenWindow: () => {
           onCrash();
           throw new Error("boom");
         },
@@ -359,7 +364,7 @@ describe("nodeMachine: supervision", () => {
     const h = harness({
       conversation: conversationMachine.provide({
         actions: {
-          stamp: () => {
+          touch: () => {
             if (crash) throw new Error("boom");
           },
         },
@@ -367,23 +372,22 @@ describe("nodeMachine: supervision", () => {
     });
     await running(h);
     h.route("a", { type: "SENT" }, { state: "ratcheting" });
-    for (let i = 0; i < 3; i++) h.route("a", { type: "DECRYPT_FAILED", code: "x" });
+    h.route("a", { type: "DECRYPT_FAILED", code: "x" });
     h.take();
     jest.advanceTimersByTime(RETRY);
     crash = true;
-    h.route("a", { type: "SENT" }); // stamp throws in resync
+    h.route("a", { type: "SENT" }); // touch throws in resync
     crash = false;
-    expect(childValue(h, "a")).toBe("resync");
-    // rebuilt at node time T0 + RETRY: attempt 2 is re-sent, the schedule goes on from the persisted deadline
+    expect(childValue(h, "a")).toEqual({ resync: "requesting" });
+    // rebuilt at node time T0 + RETRY: attempt 2 is re-sent, the schedule goes on from the persisted deadline (the
+    // Store window of the rebuilt child defaults to the schedule's start)
     expect(h.take().map((e) => e.event)).toEqual([
-      { type: "resync", id: "a", attempt: 2 },
-      { type: "resync", id: "a", attempt: 2 },
+      { type: "resync", id: "a", attempt: 2, since: T0 },
+      { type: "resync", id: "a", attempt: 2, since: T0 },
     ]);
     jest.advanceTimersByTime(2 * RETRY);
-    expect(h.take().map((e) => e.event)).toEqual([
-      { type: "resync", id: "a", attempt: 3 },
-      { type: "persist", id: "a", state: "closed" },
-    ]);
+    expect(h.take().map((e) => e.event)).toEqual([{ type: "resync", id: "a", attempt: 3, since: T0 }]);
+    expect(childValue(h, "a")).toEqual({ resync: "quiet" }); // never closed by the schedule
   });
 
   test("more than maxRestarts errors within the window → failed, naming the conversation", async () => {

@@ -170,8 +170,8 @@ export namespace wakubot {
         /** Frame sent. */
         sent: number;
 
-        /** Frame ackHoldMs. */
-        ackHoldMs: number;
+        /** Frame ackHoldS. */
+        ackHoldS: number;
 
         /** Frame type. */
         type?: ("builtin"|"custom");
@@ -260,8 +260,8 @@ export namespace wakubot {
             /** Frame sent */
             sent?: (number|null);
 
-            /** Frame ackHoldMs */
-            ackHoldMs?: (number|null);
+            /** Frame ackHoldS */
+            ackHoldS?: (number|null);
 
             /** Frame type */
             type?: ("builtin"|"custom");
@@ -280,7 +280,7 @@ export namespace wakubot {
           ack?: number|null;
           ackBits?: Uint8Array|null;
           sent?: number|null;
-          ackHoldMs?: number|null;
+          ackHoldS?: number|null;
           $unknowns?: Uint8Array[];
         } & (
           ({ type?: undefined; builtin?: null; custom?: null }|{ type?: "builtin"; builtin: number; custom?: null }|{ type?: "custom"; builtin?: null; custom: string })

@@ -431,7 +431,7 @@ export const wakubot = $root.wakubot = (() => {
          * @property {number|null} [ack] Frame ack
          * @property {Uint8Array|null} [ackBits] Frame ackBits
          * @property {number|null} [sent] Frame sent
-         * @property {number|null} [ackHoldMs] Frame ackHoldMs
+         * @property {number|null} [ackHoldS] Frame ackHoldS
          * @property {"builtin"|"custom"} [type] Frame type
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
@@ -455,7 +455,7 @@ export const wakubot = $root.wakubot = (() => {
          *   ack?: number|null;
          *   ackBits?: Uint8Array|null;
          *   sent?: number|null;
-         *   ackHoldMs?: number|null;
+         *   ackHoldS?: number|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
          *   ({ type?: undefined; builtin?: null; custom?: null }|{ type?: "builtin"; builtin: number; custom?: null }|{ type?: "custom"; builtin?: null; custom: string })
@@ -542,12 +542,12 @@ export const wakubot = $root.wakubot = (() => {
         Frame.prototype.sent = 0;
 
         /**
-         * Frame ackHoldMs.
-         * @member {number} ackHoldMs
+         * Frame ackHoldS.
+         * @member {number} ackHoldS
          * @memberof wakubot.Frame
          * @instance
          */
-        Frame.prototype.ackHoldMs = 0;
+        Frame.prototype.ackHoldS = 0;
 
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
@@ -611,8 +611,8 @@ export const wakubot = $root.wakubot = (() => {
                 writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.ackBits);
             if (message.sent != null && $Object.hasOwnProperty.call(message, "sent") && message.sent !== 0)
                 writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.sent);
-            if (message.ackHoldMs != null && $Object.hasOwnProperty.call(message, "ackHoldMs") && message.ackHoldMs !== 0)
-                writer.uint32(/* id 9, wireType 0 =*/72).uint32(message.ackHoldMs);
+            if (message.ackHoldS != null && $Object.hasOwnProperty.call(message, "ackHoldS") && message.ackHoldS !== 0)
+                writer.uint32(/* id 9, wireType 0 =*/72).uint32(message.ackHoldS);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -729,9 +729,9 @@ export const wakubot = $root.wakubot = (() => {
                         if (wireType !== 0)
                             break;
                         if (value = reader.uint32())
-                            message.ackHoldMs = value;
+                            message.ackHoldS = value;
                         else
-                            delete message.ackHoldMs;
+                            delete message.ackHoldS;
                         continue;
                     }
                 }
@@ -797,9 +797,9 @@ export const wakubot = $root.wakubot = (() => {
             if (object.sent != null)
                 if ($Number(object.sent) !== 0)
                     message.sent = object.sent >>> 0;
-            if (object.ackHoldMs != null)
-                if ($Number(object.ackHoldMs) !== 0)
-                    message.ackHoldMs = object.ackHoldMs >>> 0;
+            if (object.ackHoldS != null)
+                if ($Number(object.ackHoldS) !== 0)
+                    message.ackHoldS = object.ackHoldS >>> 0;
             return message;
         };
 
@@ -839,7 +839,7 @@ export const wakubot = $root.wakubot = (() => {
                         object.ackBits = $util.newBuffer(object.ackBits);
                 }
                 object.sent = 0;
-                object.ackHoldMs = 0;
+                object.ackHoldS = 0;
             }
             if (message.builtin != null && $Object.hasOwnProperty.call(message, "builtin")) {
                 object.builtin = message.builtin;
@@ -863,8 +863,8 @@ export const wakubot = $root.wakubot = (() => {
                 object.ackBits = options.bytes === $String ? $util.base64.encode(message.ackBits, 0, message.ackBits.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.ackBits) : message.ackBits;
             if (message.sent != null && $Object.hasOwnProperty.call(message, "sent"))
                 object.sent = message.sent;
-            if (message.ackHoldMs != null && $Object.hasOwnProperty.call(message, "ackHoldMs"))
-                object.ackHoldMs = message.ackHoldMs;
+            if (message.ackHoldS != null && $Object.hasOwnProperty.call(message, "ackHoldS"))
+                object.ackHoldS = message.ackHoldS;
             return object;
         };
 
