@@ -907,7 +907,8 @@ export class Bot {
     await this.#settled();
     await Promise.allSettled([...this.#chains.values()]);
     this.#flushCheckpoint();
-    this.#outbox?.close();
+    // Without a peer an owed ack would wait for one (up to the node's publish wait) and hold up the stop.
+    this.#outbox?.close((this.#delivery?.status().publishPeers ?? 0) > 0);
     await this.#admin?.close();
     if (this.#repairQuery) clearTimeout(this.#repairQuery.timer);
     await this.#rl?.close();

@@ -675,15 +675,20 @@ export class Outbox {
 
   /**
    * Sends the acks still owed (the peer would otherwise resend until we are back) and stops timers; nothing else is
-   * lost (every envelope is in messages.db).
+   * lost (every envelope is in messages.db). With `reachable` false (no peer to publish to) the acks are left to the
+   * peers' resends: a publish would only wait for a peer that is not coming, and hold up the stop.
+   *
+   * @example
+   * outbox.close(delivery.status().publishPeers > 0);
    */
-  close(): void {
+  close(reachable = true): void {
     if (this.#closed) return;
     if (this.#tick) clearInterval(this.#tick);
     for (const [conversationId, peer] of this.#peers) {
       if (!peer.ackTimer) continue;
       clearTimeout(peer.ackTimer);
       peer.ackTimer = undefined;
+      if (!reachable) continue;
       try {
         this.#sendAck(conversationId, peer);
       } catch {

@@ -192,13 +192,19 @@ describe("acks (docs/delivery.md §Receiver)", () => {
     h.dir.close();
   });
 
-  test("closing sends the acks still owed", () => {
-    const h = harness(["c1"], { ackDelayMs: 600_000, resendAfterMs: 100_000_000 });
-    h.outbox.inbound("c1", { ...text("1"), seq: 1 });
-    expect(h.ackOnly()).toEqual([]);
-    h.outbox.close();
-    expect(h.ackOnly().map((s) => s.frame.ack)).toEqual([1]);
-    h.dir.close();
+  test("closing sends the acks still owed; with no peer to publish to it leaves them to the peers' resends", () => {
+    for (const reachable of [true, false]) {
+      const h = harness(["c1"], { ackDelayMs: 600_000, resendAfterMs: 100_000_000 });
+      h.outbox.inbound("c1", { ...text("1"), seq: 1 });
+      expect(h.ackOnly()).toEqual([]);
+      h.outbox.close(reachable);
+      expect({ reachable, acks: h.ackOnly().map((s) => s.frame.ack) }).toEqual({
+        reachable,
+        acks: reachable ? [1] : [],
+      });
+      expect(h.published).toHaveLength(reachable ? 1 : 0);
+      h.dir.close();
+    }
   });
 });
 

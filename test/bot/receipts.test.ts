@@ -148,6 +148,29 @@ describe("ack hold of replies (docs/delivery.md §Ack hold, P1)", () => {
   });
 });
 
+describe("held acks at stop (docs/delivery.md §Receiver)", () => {
+  for (const cutOff of [false, true]) {
+    test(`a stopping client ${cutOff ? "without a peer leaves its held ack to the bot's resend" : "sends its held ack"}`, async () => {
+      net = botNetwork();
+      const bot = await net.bot("bot", { reliability: { ...FAST, replyAckHoldMs: 60_000 } });
+      bot.on("text", (ctx) => ctx.reply(`answer to ${ctx.text}`));
+      const { invite } = await bot.start();
+      const client = await net.bot("client", { reliability: FAST });
+      const answers: string[] = [];
+      client.on("text", (ctx) => void answers.push(ctx.text));
+      await client.start();
+      const conversation = await client.connect(invite);
+      await conversation.send("question");
+      await settleUntil(net.network, () => answers.length === 1, "the answer");
+      const published = spyPublishes(net.member("client"));
+      if (cutOff) net.network.partition([["client"], ["bot", "store"]]);
+      await client.stop();
+      // The held ack of the answer is the only thing the client owed.
+      expect(published).toHaveLength(cutOff ? 0 : 1);
+    });
+  }
+});
+
 describe("inbound rate limit per peer (docs/rate-limit.md §Inbound)", () => {
   test("a peer over the limit is left unread until the next epoch, reported once; nothing is lost or doubled", async () => {
     const EPOCH_MS = 2_000;
