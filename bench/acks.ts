@@ -71,7 +71,8 @@ function scaled(r: Partial<Reliability>, scale: number): Reliability {
     maxResendDelayMs: full.maxResendDelayMs / scale,
     expireAfterMs: full.expireAfterMs,
     maxInFlight: full.maxInFlight,
-    replyAckHoldMs: full.replyAckHoldMs / scale,
+    // An integer of ms (options are checked); the wire rounds it up to whole seconds anyway.
+    replyAckHoldMs: Math.round(full.replyAckHoldMs / scale),
   };
 }
 

@@ -23,6 +23,7 @@ const (
 	EventFailed    = "failed"    // an outgoing message will not go (Code says why)
 	EventGap       = "gap"       // the peer's messages with these seqs are missing
 	EventRecovered = "recovered" // previously missing seqs arrived
+	EventThrottled = "throttled" // the peer went over the bot's inbound limit; the rest waits for the next epoch (see Raw)
 	EventError     = "error"     // a problem, maybe in a conversation
 )
 

@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   "failed",
   "gap",
   "recovered",
+  "throttled",
   "error",
 ] as const satisfies readonly (keyof BotEvents)[];
 

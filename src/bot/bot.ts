@@ -730,17 +730,18 @@ export class Bot {
         return;
       }
     }
-    if (this.#inboundLimit) {
-      const conversation = this.#store.conversationOf(payload);
-      const verdict = conversation ? this.#inboundLimit.admit(conversation) : undefined;
-      if (conversation && verdict && !verdict.admitted) {
-        if (verdict.first) this.#throttled(conversation, verdict.epoch);
-        return;
-      }
-    }
     let received: Received;
     try {
-      received = this.#store.receive(payload);
+      const limit = this.#inboundLimit;
+      if (limit) {
+        const admitted = this.#store.receive(payload, (conversation, frame) =>
+          this.#admit(limit, conversation, frame),
+        );
+        if (!admitted) return; // left unread: the peer resends it
+        received = admitted;
+      } else {
+        received = this.#store.receive(payload);
+      }
     } catch (error) {
       // Not ours, or already processed: the normal case for most messages on a shared topic.
       if (error instanceof CryptoError && (error.code === "unknown_tag" || error.code === "replay")) {
@@ -752,7 +753,10 @@ export class Bot {
       this.#report(error, error instanceof CryptoError ? error.conversation : undefined);
       // A tampered or corrupted copy under one of our tags: the genuine one may be in the Store.
       if (error instanceof CryptoError && error.conversation) {
-        const since = Number(m.message.timestamp / 1_000_000n);
+        // Filter pushes and Store copies are not held to the relay's ±20 s: a forged old timestamp must not make
+        // the bot re-read more than its catch-up window.
+        const stamped = Number(m.message.timestamp / 1_000_000n);
+        const since = Math.max(stamped, Date.now() - this.#options.catchUpMs);
         this.#route(error.conversation, { type: "DECRYPT_FAILED", code: error.code, since });
       }
       return;
@@ -770,11 +774,20 @@ export class Bot {
     this.#dispatch(conversationId, received.messageId, frame, Date.now(), frame.seq ?? 0);
   }
 
-  #throttled(conversation: string, epoch: number): void {
-    const { limit, epochSeconds } = this.#inboundLimit?.rule ?? { limit: 0, epochSeconds: 0 };
-    const e = { conversation, epoch, limit, epochSeconds };
-    this.events.emit("throttled", e);
-    if (this.#options.json) this.#options.output(JSON.stringify({ event: "throttled", ...e }));
+  /**
+   * The inbound rate limit, counted on messages that opened (a tampered copy under the peer's tag does not use up
+   * the peer's budget). Ack-only frames pass uncounted: they are never resent, and losing one costs resends.
+   */
+  #admit(limit: InboundLimiter, conversation: string, frame: Frame): boolean {
+    if (frame.type === receipt.wire && frame.body.length === 0) return true;
+    const verdict = limit.admit(conversation);
+    if (verdict.admitted) return true;
+    if (verdict.first) {
+      const e = { conversation, epoch: verdict.epoch, ...limit.rule };
+      this.events.emit("throttled", e);
+      if (this.#options.json) this.#options.output(JSON.stringify({ event: "throttled", ...e }));
+    }
+    return false;
   }
 
   #dispatch(conversationId: string, messageId: string, frame: Frame, receivedAt: number, seq: number): void {

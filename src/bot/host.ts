@@ -105,9 +105,15 @@ export async function startNodeActor(options: HostOptions): Promise<NodeHost> {
   return {
     route(conversation, event) {
       if (conversation.state === "closed") return;
+      // An actor rebuilt in resync resumes its schedule (or stays quiet after it) instead of starting over.
+      const until = conversation.state === "resync" ? resyncUntil.get(conversation.id) : undefined;
       actor.send({
         type: "ROUTE",
-        conversation: { id: conversation.id, state: conversation.state },
+        conversation: {
+          id: conversation.id,
+          state: conversation.state,
+          ...(until === undefined ? {} : { resyncUntil: until }),
+        },
         event,
         now: Date.now(),
       });

@@ -191,7 +191,7 @@ function resolveInboundRateLimit(
   return value ? inboundRateLimitRule(parseRateLimit(value)) : undefined;
 }
 
-/** Timings are non-negative ms (resends need a positive one); the hold goes on the wire as whole ms, capped. */
+/** Timings are non-negative ms (resends need a positive one); the hold is whole ms (sent as whole seconds), capped. */
 function checkReliability(r: Reliability): Reliability {
   const bad = (name: keyof Reliability, want: string) =>
     new InputError("invalid_argument", `reliability.${name} must be ${want}, got ${r[name]}`);

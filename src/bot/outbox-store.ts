@@ -27,6 +27,8 @@ export interface OutboundRow {
   readonly expiresAt: number;
   /** How long the peer may hold its ack (announced in the frame); every resend waits this much longer. */
   readonly ackHoldMs: number;
+  /** When the first publish went out (null: not yet, or not known). */
+  readonly sentAt: number | null;
 }
 
 function run<T>(work: () => T): T {
@@ -117,6 +119,7 @@ export class OutboxStore {
       nextAttemptAt: number | null;
       expiresAt: number | null;
       ackHoldMs: number;
+      sentAt: number | null;
     };
     const rows = run(
       () =>
@@ -125,7 +128,7 @@ export class OutboxStore {
             `select id, conversation_id as conversationId, seq, tag, payload_type as payloadType,
                payload_version as payloadVersion, body, envelope, content_topic as contentTopic, priority,
                created_at as createdAt, attempts, next_attempt_at as nextAttemptAt, expires_at as expiresAt,
-               ack_hold_ms as ackHoldMs
+               ack_hold_ms as ackHoldMs, sent_at as sentAt
              from messages where direction = 'out' and envelope is not null order by conversation_id, seq`,
           )
           .all() as Row[],
@@ -146,6 +149,7 @@ export class OutboxStore {
       nextAttemptAt: r.nextAttemptAt ?? r.createdAt,
       expiresAt: r.expiresAt ?? Number.MAX_SAFE_INTEGER,
       ackHoldMs: r.ackHoldMs,
+      sentAt: r.sentAt,
     }));
   }
 

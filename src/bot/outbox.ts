@@ -135,6 +135,8 @@ interface Peer {
   lastReAckAt: number;
   /** Last time a frame of the peer was committed (or refused as a copy): the peer is reachable and recognised. */
   heardAt: number;
+  /** Highest of our seqs any frame of the peer acknowledged: a frame whose acks are below it was sealed earlier. */
+  ackedHighest: number;
   /** Last time anything happened here (eviction of idle conversations). */
   usedAt: number;
   repairing: boolean;
@@ -208,6 +210,7 @@ export class Outbox {
         ackDueAt: 0,
         lastReAckAt: 0,
         heardAt: 0,
+        ackedHighest: 0,
         usedAt: 0,
         repairing: false,
       };
@@ -235,7 +238,13 @@ export class Outbox {
     for (const stored of this.#records.outstanding()) {
       const row = { ...stored, carries: -1 };
       const peer = this.#peer(row.conversationId);
-      if (row.seq) this.#admit(row, peer, restored.has(row.id));
+      if (row.seq && row.attempts === 0 && row.sentAt !== null) {
+        // The first publish is not written as an attempt, but its `sent` mark is: its timer resumes from there
+        // (a reply the peer holds the ack of is not resent at every restart).
+        row.attempts = 1;
+        row.nextAttemptAt = row.sentAt + row.ackHoldMs + this.#r.resendAfterMs;
+        this.#admit(row, peer, restored.has(row.id), row.sentAt);
+      } else if (row.seq) this.#admit(row, peer, restored.has(row.id));
       else if (!restored.has(row.id)) this.#publish(row, peer);
     }
     const every = Math.max(10, Math.min(1000, Math.floor(this.#r.resendAfterMs / 4)));
@@ -259,8 +268,11 @@ export class Outbox {
       const tracked = item.priority !== "optional";
       const seq = tracked ? (seqs.get(item.conversationId) ?? peer.sentSeq) + 1 : 0;
       if (tracked) seqs.set(item.conversationId, seq);
-      // Whole seconds on the wire (two bytes for up to 127 s, P1); the resend timer waits what was announced.
-      const ackHoldSeconds = tracked && item.reply ? Math.ceil(this.#r.replyAckHoldMs / 1000) : 0;
+      // Whole seconds on the wire (two bytes for up to 127 s, P1); the resend timer waits what was announced. Not
+      // on a message that fills our window: the ones behind it wait for its ack.
+      const inFlight = peer.unacked.size + peer.held.length + (seq - peer.sentSeq);
+      const hold = tracked && item.reply && inFlight < this.#r.maxInFlight;
+      const ackHoldSeconds = hold ? Math.ceil(this.#r.replyAckHoldMs / 1000) : 0;
       const ackHoldMs = ackHoldSeconds * 1000;
       const frame: Frame = {
         ...item.frame,
@@ -285,6 +297,7 @@ export class Outbox {
         nextAttemptAt: now,
         expiresAt: now + this.#r.expireAfterMs,
         ackHoldMs,
+        sentAt: null,
         carries: peer.inboundVersion,
       });
     }
@@ -303,12 +316,12 @@ export class Outbox {
   }
 
   /** Tracked row: in flight if the window allows, else held until acks free a slot. */
-  #admit(row: Outgoing, peer: Peer, alreadyQueued: boolean): void {
+  #admit(row: Outgoing, peer: Peer, alreadyQueued: boolean, lastSentAt = 0): void {
     if (peer.unacked.size >= this.#r.maxInFlight) {
       peer.held.push(row);
       return;
     }
-    peer.unacked.set(row.seq, { ...row, lastSentAt: 0 });
+    peer.unacked.set(row.seq, { ...row, lastSentAt });
     if (alreadyQueued) return;
     if (row.attempts === 0 || row.nextAttemptAt <= this.#hooks.now()) this.#publish(row, peer);
   }
@@ -382,6 +395,7 @@ export class Outbox {
     }
     if (change.status === "sent") {
       this.#retrying.delete(id);
+      this.#wentOut(conversation, id, Number(publishId.slice(hash + 1)));
       // Publishes answered in one tick are marked in one commit (each is an fsync with synchronous=FULL).
       this.#sent.push(id);
       if (this.#sent.length === 1) queueMicrotask(() => this.#flushSent());
@@ -426,9 +440,12 @@ export class Outbox {
   inbound(conversationId: string, frame: Frame): void {
     const peer = this.#peer(conversationId, frame.seq);
     peer.heardAt = this.#hooks.now();
-    const fresh = (frame.seq ?? 0) > peer.inbound.highest;
+    // A new message whose acks are as recent as any we have seen was sealed with the peer's current state.
+    const acked = highestAcknowledged(frame.ack ?? 0, frame.ackBits);
+    const current = (frame.seq ?? 0) > peer.inbound.highest && acked >= peer.ackedHighest;
+    peer.ackedHighest = Math.max(peer.ackedHighest, acked);
     this.#applyAcks(conversationId, peer, frame);
-    if (fresh) this.#resendHeldMissing(peer);
+    if (current) this.#resendHeldMissing(peer);
     if (frame.seq) {
       const change = peer.inbound.add(frame.seq);
       if (!change.duplicate) {
@@ -512,11 +529,27 @@ export class Outbox {
    */
   #resendHeldMissing(peer: Peer): void {
     const now = this.#hooks.now();
-    const margin = Math.max(FAST_RESEND_MS, 2 * this.#srtt);
+    // Wide enough that the peer had the reply when it sealed its message (it may have waited in the peer's
+    // window or rate-limit queue), and once per reply: a wrong guess costs one copy and the peer's re-ack.
+    const margin = Math.max(FAST_RESEND_MS, 2 * this.#srtt, this.#r.resendAfterMs / 2);
     for (const entry of peer.unacked.values()) {
-      if (entry.ackHoldMs > 0 && entry.lastSentAt > 0 && now - entry.lastSentAt >= margin) {
-        if (!this.#inQueue.has(`${entry.id}#${entry.attempts}`)) this.#publish(entry, peer);
-      }
+      if (entry.ackHoldMs === 0 || entry.attempts !== 1 || entry.lastSentAt === 0) continue;
+      if (now - entry.lastSentAt < margin || this.#inQueue.has(`${entry.id}#1`)) continue;
+      this.#publish(entry, peer);
+    }
+  }
+
+  /** A tracked message's publish went out: its timers count from now, not from when it was queued. */
+  #wentOut(conversationId: string, id: string, attempt: number): void {
+    const peer = this.#peers.get(conversationId);
+    if (!peer) return;
+    for (const entry of peer.unacked.values()) {
+      if (entry.id !== id || entry.attempts !== attempt) continue;
+      const now = this.#hooks.now();
+      entry.lastSentAt = now;
+      const backoff = Math.min(this.#r.maxResendDelayMs, this.#r.resendAfterMs * 2 ** (attempt - 1));
+      entry.nextAttemptAt = now + entry.ackHoldMs + backoff;
+      return;
     }
   }
 

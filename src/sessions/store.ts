@@ -545,35 +545,24 @@ export class SessionStore {
   }
 
   /**
-   * The conversation an inbound envelope's tag belongs to, without decrypting or changing anything; `undefined` for
-   * a first message, a copy of a committed one, someone else's message, or bytes that are no envelope.
-   *
-   * @example
-   * const conversationId = store.conversationOf(wakuMessage.payload);
-   */
-  conversationOf(payload: Uint8Array): string | undefined {
-    let tag: Uint8Array;
-    try {
-      tag = decodeEnvelope(payload).tag;
-    } catch {
-      return undefined;
-    }
-    return this.dir.secrets
-      .select({ conversationId: s.tagIndex.conversationId })
-      .from(s.tagIndex)
-      .where(eq(s.tagIndex.tagHash, this.#tagHash(tag)))
-      .get()?.conversationId;
-  }
-
-  /**
    * Decrypts an inbound envelope: finds its conversation by tag (or accepts a first message), then commits the
    * new state, tag index, consumed prekeys and the message in one secrets.db transaction, and moves the message
-   * into messages.db. Throws ProtocolError / CryptoError and commits nothing on failure.
+   * into messages.db. Throws ProtocolError / CryptoError and commits nothing on failure. With `admit`, a message of
+   * an existing conversation that opened is committed only if `admit` says so; otherwise nothing changes and the
+   * result is `undefined` (the inbound rate limit: the message stays unread and the peer resends it).
    *
    * @example
    * const received = store.receive(wakuMessage.payload);
    */
-  receive(payload: Uint8Array): Received {
+  receive(payload: Uint8Array): Received;
+  receive(
+    payload: Uint8Array,
+    admit: (conversationId: string, frame: Frame) => boolean,
+  ): Received | undefined;
+  receive(
+    payload: Uint8Array,
+    admit?: (conversationId: string, frame: Frame) => boolean,
+  ): Received | undefined {
     const now = this.clock();
     const envelope = decodeEnvelope(payload);
     const ctx = { provider: this.provider, now, limits: this.limits };
@@ -583,13 +572,16 @@ export class SessionStore {
       .where(eq(s.tagIndex.tagHash, this.#tagHash(envelope.tag)))
       .get();
     if (hit) {
+      const state = this.#loadState(hit.conversationId);
+      // A conversation under repair is indexed further ahead; it must be opened as far ahead too.
+      const window = this.#windows.get(hit.conversationId) ?? this.limits.window;
       let opened: ReturnType<typeof openFrame>;
       try {
-        opened = openFrame(this.#loadState(hit.conversationId), envelope, ctx);
+        opened = openFrame(state, envelope, { ...ctx, limits: { ...this.limits, window } });
       } catch (error) {
         // One of this conversation's tags on a message that does not open: a tampered or corrupted copy. The
         // conversation is named so that the bot can look for the genuine copy (docs/delivery.md §Resync).
-        if (error instanceof CryptoError && !error.conversation) {
+        if (error instanceof CryptoError && error.code === "decrypt_failed" && !error.conversation) {
           throw new CryptoError(error.code, error.message, {
             cause: error,
             conversation: hit.conversationId,
@@ -597,6 +589,7 @@ export class SessionStore {
         }
         throw error;
       }
+      if (admit && !admit(hit.conversationId, opened.frame)) return undefined;
       return this.#commit(hit.conversationId, opened.state, opened.frame, envelope.tag, now, undefined);
     }
     // A copy of a message already committed (a resend whose ack got lost): its tag left the index when it was

@@ -344,7 +344,8 @@ describe("ack hold (docs/delivery.md §Ack hold)", () => {
   });
 
   test("a new peer message that does not acknowledge a held reply sent well before it brings the reply back at once", async () => {
-    const h = harness(["c1"], { ...timings, replyAckHoldMs: 600_000, resendAfterMs: 100_000 });
+    // The margin is max(1 s, 2 srtt, resendAfterMs / 2) = 1 s here.
+    const h = harness(["c1"], { ...timings, replyAckHoldMs: 600_000, resendAfterMs: 2_000 });
     const [reply] = h.send([
       { conversationId: "c1", frame: text("answer"), priority: "normal", reply: true },
     ]);
@@ -357,11 +358,82 @@ describe("ack hold (docs/delivery.md §Ack hold)", () => {
     h.clock.t += 1_000;
     h.outbox.inbound("c1", { ...text("hello?"), seq: 2, ack: 0 });
     expect(h.resends().map((p) => p.id)).toEqual([`${reply}#2`]);
-    // A copy of an older peer message (a resend, sealed before) shows nothing.
+    // Once per reply: the peer's next message does not bring it again (the timer does, after the hold).
     h.clock.t += 2_000;
-    h.outbox.inbound("c1", { ...text("crossing"), seq: 1 });
+    h.outbox.inbound("c1", { ...text("still?"), seq: 3, ack: 0 });
     expect(h.resends()).toHaveLength(1);
     h.outbox.close();
+    h.dir.close();
+  });
+
+  test("a peer message sealed before the peer's latest acks (a resend, a held frame) shows nothing", async () => {
+    const h = harness(["c1"], { ...timings, replyAckHoldMs: 600_000, resendAfterMs: 2_000 });
+    h.send([{ conversationId: "c1", frame: text("first"), priority: "normal", reply: true }]);
+    await sleep(TICKS);
+    h.clock.t += 100;
+    h.outbox.inbound("c1", { ...text("thanks"), seq: 1, ack: 1 }); // acknowledges our seq 1
+    const [second] = h.send([
+      { conversationId: "c1", frame: text("second"), priority: "normal", reply: true },
+    ]);
+    await sleep(TICKS);
+    h.clock.t += 5_000;
+    // New to us (seq 3 after a lost seq 2) but its acks predate the ack of seq 1: sealed before, says nothing.
+    h.outbox.inbound("c1", { ...text("old"), seq: 3 });
+    expect(h.resends()).toEqual([]);
+    // A current one that lacks seq 2 does.
+    h.outbox.inbound("c1", { ...text("new"), seq: 4, ack: 1 });
+    expect(h.resends().map((p) => p.id)).toEqual([`${second}#2`]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("a reply that fills the window announces no hold: the ones behind it wait for its ack", () => {
+    const h = harness(["c1"], { ...timings, maxInFlight: 2 });
+    h.send(
+      ["a", "b", "c"].map((t) => ({
+        conversationId: "c1",
+        frame: text(t),
+        priority: "normal" as const,
+        reply: true,
+      })),
+    );
+    expect(h.sealed.map((s) => s.frame.ackHoldSeconds)).toEqual([1, undefined, undefined]);
+    h.outbox.close();
+    h.dir.close();
+  });
+
+  test("after a restart a reply that went out resumes its timer from its sent mark instead of going again", async () => {
+    const h = harness(["c1"], timings);
+    const [reply] = h.send([
+      { conversationId: "c1", frame: text("answer"), priority: "normal", reply: true },
+    ]);
+    await sleep(TICKS); // published and marked sent at clock t0
+    const sentAt = h.clock.t;
+    h.outbox.close();
+    const published: string[] = [];
+    const again = new Outbox(
+      new OutboxStore(h.dir),
+      {
+        seal: () => {
+          throw new Error("nothing is sealed again");
+        },
+        publish: (_m, _p, id) => void published.push(id),
+        waiting: () => new Set(),
+        setTagWindow: () => {},
+        emit: () => {},
+        now: () => h.clock.t,
+        maxUnsegmentedBytes: 100_000,
+      },
+      { ...DEFAULT_RELIABILITY, ...timings },
+    );
+    h.clock.t = sentAt + 500;
+    again.start();
+    await sleep(TICKS);
+    expect(published).toEqual([]);
+    h.clock.t = sentAt + H + R; // hold + resend time after it went out
+    await sleep(TICKS);
+    expect(published).toEqual([`${reply}#2`]);
+    again.close();
     h.dir.close();
   });
 });

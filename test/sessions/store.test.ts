@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { CryptoError, type WakubotError } from "../../src/errors.ts";
-import { SessionStore } from "../../src/sessions/store.ts";
+import { decodeEnvelope, encodeEnvelope } from "../../src/protocol/wire.ts";
+import { REPAIR_TAG_WINDOW, SessionStore } from "../../src/sessions/store.ts";
 import { createDataDir, type DataDir, openDataDir } from "../../src/storage/data-dir.ts";
 import * as m from "../../src/storage/schema/messages.ts";
 import * as s from "../../src/storage/schema/secrets.ts";
@@ -184,5 +185,64 @@ describe("SessionStore", () => {
     for (const h of hashes) expect(Buffer.from(h.tag_hash).includes(tag)).toBe(false);
     bob.dir.close();
     alice.dir.close();
+  });
+});
+
+describe("SessionStore under repair and with tampered copies (docs/delivery.md §Resync)", () => {
+  function pair() {
+    const bob = account();
+    const alice = account();
+    const bobStore = new SessionStore(bob.dir);
+    const aliceStore = new SessionStore(alice.dir);
+    const first = aliceStore.startConversation(bobStore.createInvite(), text("hello"));
+    const bobSide = bobStore.receive(first.payload).conversationId;
+    // Bob answers, so that Alice's later messages run on a chain Bob expects.
+    aliceStore.receive(bobStore.send(bobSide, text("hi")).payload);
+    return { bob, alice, bobStore, aliceStore, bobSide, aliceSide: first.conversationId };
+  }
+
+  test("a widened tag window opens a message 100 ahead, which the default window does not recognise", () => {
+    const p = pair();
+    const sent = Array.from({ length: 100 }, (_, i) => p.aliceStore.send(p.aliceSide, text(`m${i}`)));
+    const last = sent.at(-1)?.payload as Uint8Array;
+    expect(codeOf(() => p.bobStore.receive(last))).toBe("unknown_tag");
+    p.bobStore.setTagWindow(p.bobSide, REPAIR_TAG_WINDOW);
+    expect(read(p.bobStore.receive(last).frame.body)).toBe("m99");
+    p.bob.dir.close();
+    p.alice.dir.close();
+  });
+
+  test("a tampered copy under a known tag is decrypt_failed naming the conversation, and the genuine copy still opens", () => {
+    const p = pair();
+    const genuine = p.aliceStore.send(p.aliceSide, text("the real one")).payload;
+    const envelope = decodeEnvelope(genuine);
+    const ciphertext = new Uint8Array(envelope.ciphertext);
+    ciphertext[0] = (ciphertext[0] as number) ^ 1;
+    const error = caught(() => p.bobStore.receive(encodeEnvelope({ ...envelope, ciphertext })));
+    expect(error).toBeInstanceOf(CryptoError);
+    expect({ code: (error as CryptoError).code, conversation: (error as CryptoError).conversation }).toEqual({
+      code: "decrypt_failed",
+      conversation: p.bobSide,
+    });
+    expect(read(p.bobStore.receive(genuine).frame.body)).toBe("the real one");
+    p.bob.dir.close();
+    p.alice.dir.close();
+  });
+
+  test("with admit refusing, a message that opened is not committed and opens again later", () => {
+    const p = pair();
+    const payload = p.aliceStore.send(p.aliceSide, text("wait for it")).payload;
+    const seen: string[] = [];
+    const refused = p.bobStore.receive(payload, (conversation, frame) => {
+      seen.push(`${conversation}:${read(frame.body)}`);
+      return false;
+    });
+    expect(refused).toBeUndefined();
+    expect(seen).toEqual([`${p.bobSide}:wait for it`]);
+    expect(read(p.bobStore.receive(payload, () => true)?.frame.body ?? new Uint8Array()).toString()).toBe(
+      "wait for it",
+    );
+    p.bob.dir.close();
+    p.alice.dir.close();
   });
 });

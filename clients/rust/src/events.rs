@@ -32,6 +32,9 @@ string_enum! {
         Gap = "gap",
         /// Missing messages arrived (`conversation`, `seqs`).
         Recovered = "recovered",
+        /// The peer went over the bot's inbound limit; its further messages wait for the next epoch
+        /// (`conversation`, `epoch`, `limit`, `epochSeconds`).
+        Throttled = "throttled",
         /// Something went wrong (`code`, `message`, maybe `conversation`).
         Error = "error",
     }
