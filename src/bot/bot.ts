@@ -490,7 +490,7 @@ export class Bot {
   #route(conversationId: string, event: Parameters<NodeHost["route"]>[1]): void {
     const row = this.#ledger.conversation(conversationId);
     if (!row || row.state === "closed" || !this.#host) return;
-    this.#host.route({ id: conversationId, state: row.state }, event);
+    this.#host.route({ id: conversationId, state: row.state, resyncUntil: row.resyncUntil }, event);
   }
 
   /**
@@ -513,7 +513,7 @@ export class Bot {
       },
       onConversation: (id, event) => {
         const e = conversationEvent(event);
-        if (e.persist) this.#ledger.setConversationState(id, e.persist);
+        if (e.persist) this.#ledger.setConversationState(id, e.persist, e.resyncUntil);
         // A minute before the window: relays stamp messages with their sender's clock.
         if (e.resyncSince !== undefined) this.#repairFromStore(e.resyncSince - 60_000);
       },

@@ -22,7 +22,10 @@ export interface HostOptions {
 /** The running node actor, seen from the bot. */
 export interface NodeHost {
   /** Sends a conversation event to its actor, building it from the given row if it is not in memory. */
-  route(conversation: { id: string; state: PersistedConversationState }, event: ConversationEvent): void;
+  route(
+    conversation: { id: string; state: PersistedConversationState; resyncUntil?: number | null },
+    event: ConversationEvent,
+  ): void;
   /** Conversation actors currently in memory. */
   liveConversations(): number;
   stop(): Promise<void>;
@@ -36,9 +39,13 @@ export interface NodeHost {
  */
 export function conversationEvent(event: ConversationEmitted): {
   persist?: PersistedConversationState;
+  resyncUntil?: number;
   resyncSince?: number;
 } {
-  return event.type === "persist" ? { persist: event.state } : { resyncSince: event.since };
+  if (event.type === "resync") return { resyncSince: event.since };
+  return event.resyncUntil === undefined
+    ? { persist: event.state }
+    : { persist: event.state, resyncUntil: event.resyncUntil };
 }
 
 /**
@@ -88,14 +95,7 @@ export async function startNodeActor(options: HostOptions): Promise<NodeHost> {
       },
     });
   });
-  const resyncUntil = new Map<string, number>();
-  actor.on("conversation", ({ id, event }) => {
-    if (event.type === "persist") {
-      if (event.resyncUntil !== undefined) resyncUntil.set(id, event.resyncUntil);
-      else resyncUntil.delete(id);
-    }
-    options.onConversation(id, event);
-  });
+  actor.on("conversation", ({ id, event }) => options.onConversation(id, event));
   const started = new Promise<void>((resolve, reject) => {
     onRunning = resolve;
     onEnded = reject;
@@ -106,7 +106,7 @@ export async function startNodeActor(options: HostOptions): Promise<NodeHost> {
     route(conversation, event) {
       if (conversation.state === "closed") return;
       // An actor rebuilt in resync resumes its schedule (or stays quiet after it) instead of starting over.
-      const until = conversation.state === "resync" ? resyncUntil.get(conversation.id) : undefined;
+      const until = conversation.state === "resync" ? (conversation.resyncUntil ?? undefined) : undefined;
       actor.send({
         type: "ROUTE",
         conversation: {

@@ -14,6 +14,8 @@ export interface ConversationRow {
   readonly peerAccountId: string | null;
   readonly label: string | null;
   readonly state: (typeof m.CONVERSATION_STATES)[number];
+  /** In resync: when its schedule ends (docs/delivery.md §Resync). */
+  readonly resyncUntil: number | null;
 }
 
 const CHECKPOINT = "inbound_checkpoint_ms";
@@ -63,18 +65,30 @@ export class Ledger {
   conversation(id: string): ConversationRow | undefined {
     const row = this.#run(() =>
       this.#sql
-        .q("select id, peer_account_id as peerAccountId, label, state from conversations where id = ?")
+        .q(
+          `select id, peer_account_id as peerAccountId, label, state, resync_until as resyncUntil
+           from conversations where id = ?`,
+        )
         .get(id),
     );
     return (row ?? undefined) as ConversationRow | undefined;
   }
 
-  /** Writes a conversation's lifecycle state (from its actor). */
-  setConversationState(id: string, state: (typeof m.CONVERSATION_STATES)[number]): void {
+  /**
+   * Writes a conversation's lifecycle state (from its actor), with the end of its resync schedule when in resync.
+   *
+   * @example
+   * ledger.setConversationState(id, "resync", Date.now() + 90_000);
+   */
+  setConversationState(
+    id: string,
+    state: (typeof m.CONVERSATION_STATES)[number],
+    resyncUntil?: number,
+  ): void {
     this.#run(() =>
       this.#sql
-        .q("update conversations set state = ?, updated_at = ? where id = ?")
-        .run(state, Date.now(), id),
+        .q("update conversations set state = ?, resync_until = ?, updated_at = ? where id = ?")
+        .run(state, state === "resync" ? (resyncUntil ?? null) : null, Date.now(), id),
     );
   }
 

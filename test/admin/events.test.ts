@@ -196,6 +196,8 @@ describe("admin event log, SSE and webhooks", () => {
     client.events.on("message", (m) => {
       if (m.text) got.push(m.text);
     });
+    // Waited for from before the send: with fast timers the ack can arrive while the later requests run.
+    const delivered = nextEvent(bot, "delivered");
     const a = await post("exactly once");
     const b = await post("exactly once");
     expect(a.status).toBe(202);
@@ -206,7 +208,7 @@ describe("admin event log, SSE and webhooks", () => {
     const conflict = await post("something else");
     expect(conflict.status).toBe(409);
     expect(((await conflict.json()) as { error: { code: string } }).error.code).toBe("idempotency_conflict");
-    await nextEvent(bot, "delivered");
+    await delivered;
     await settleRounds(net.network, 5);
     expect(got).toEqual(["exactly once"]);
   });

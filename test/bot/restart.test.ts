@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import type { Bot } from "../../src/bot/bot.ts";
+import { openDataDir } from "../../src/storage/data-dir.ts";
+import * as m from "../../src/storage/schema/messages.ts";
 import { type BotNetwork, botNetwork, record, settleRounds, settleUntil } from "../support/bots.ts";
 
 let net: BotNetwork;
@@ -148,4 +151,48 @@ describe("a restarted bot", () => {
     await settleUntil(net.network, () => texts.length === 3, "the live answer");
     expect(texts[2]).toBe("echo: thanks");
   });
+});
+
+describe("a conversation left in resync (docs/delivery.md §Resync)", () => {
+  for (const [left, reads] of [
+    ["with its schedule run out", 0],
+    ["with its schedule still running", 1],
+  ] as const) {
+    test(`a restarted bot rebuilds it ${left}: ${reads} Store re-read(s) when the conversation is next used`, async () => {
+      net = botNetwork();
+      const handled: { conversation: string; text: string }[] = [];
+      let bot = await echoBot(handled);
+      const { invite } = await bot.start();
+      const { bot: peer, texts } = await client();
+      const conversation = await peer.connect(invite);
+      await conversation.send("hello");
+      await settleUntil(net.network, () => texts.length === 1, "the answer");
+      await bot.stop();
+      const id = handled[0]?.conversation ?? "";
+      // As the actor left it: in resync, its re-reads over (deadline past) or one still due.
+      const dir = openDataDir(net.dataDir("bot"), { passphrase: "p" });
+      const until = left === "with its schedule run out" ? Date.now() - 1_000 : Date.now() + 45_000;
+      dir.messages
+        .update(m.conversations)
+        .set({ state: "resync", resyncUntil: until })
+        .where(eq(m.conversations.id, id))
+        .run();
+      dir.close();
+
+      bot = await echoBot(handled);
+      await bot.start();
+      const member = net.member("bot");
+      const query = member.queryStore.bind(member);
+      let queries = 0;
+      member.queryStore = (q) => {
+        queries++;
+        return query(q);
+      };
+      await bot.conversation(id).send("news");
+      await settleUntil(net.network, () => texts.length === 2, "the news");
+      await Bun.sleep(1_200); // the bot debounces re-reads by a second
+      await settleRounds(net.network, 5);
+      expect(queries).toBe(reads);
+    });
+  }
 });

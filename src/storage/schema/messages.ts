@@ -52,6 +52,8 @@ export const conversations = sqliteTable(
     recvAck: integer("recv_ack").notNull().default(0),
     /** Highest seq given to an outbound message. */
     sentSeq: integer("sent_seq").notNull().default(0),
+    /** In `resync`: when its Store re-reads end (ms), so an actor rebuilt after a restart resumes or stays quiet. */
+    resyncUntil: integer("resync_until"),
   },
   (t) => [index("conversations_last_message").on(t.lastMessageAt)],
 );
