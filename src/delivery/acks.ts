@@ -90,6 +90,9 @@ export class InboundSeqs {
     for (const seq of above) if (seq > ack) this.#above.add(seq);
     this.#highest = Math.max(ack, ...this.#above);
     this.#advance();
+    // Restored state: its holes were reported when the seqs above them were committed, so they are not reported
+    // again, and their arrival is a recovery.
+    for (const seq of this.missing()) this.#reported.add(seq);
   }
 
   /** Every seq up to this is committed. */

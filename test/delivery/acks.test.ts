@@ -135,8 +135,11 @@ describe("InboundSeqs", () => {
   test("state restored from the database (ack + seqs above it) continues where it was", () => {
     const inbound = new InboundSeqs(3, [5, 7]);
     expect(inbound.missing()).toEqual([4, 6]);
-    expect(inbound.add(4).duplicate).toBe(false);
+    // Its holes were reported before the restart: not again, and filling one is a recovery.
+    expect(inbound.add(4)).toEqual({ duplicate: false, gaps: [], recovered: [4] });
     expect(inbound.ack).toBe(5);
+    expect(inbound.add(9)).toEqual({ duplicate: false, gaps: [8], recovered: [] });
+    expect(inbound.add(6).recovered).toEqual([6]);
   });
 
   test("a bogus huge `sent` reports a bounded number of gaps", () => {
