@@ -1,4 +1,5 @@
 /** @module The libp2p stack every wakubot node runs: TCP, noise with a WebAssembly cipher backend (Bun lacks chacha20-poly1305 in node:crypto), yamux and mplex, identify, ping, and optional wire byte counting. */
+import net from "node:net";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
@@ -83,24 +84,62 @@ function countingUpgrader(upgrader: Upgrader, counter: WireCounter): Upgrader {
 
 type TransportFactory = (components: { logger: ComponentLogger }) => Transport;
 
-function countingTcp(counter: WireCounter): TransportFactory {
+/**
+ * @libp2p/tcp gives a dial's AbortSignal to `net.connect`, which destroys the socket with an AbortError when the dial
+ * is aborted (a node stopping mid-dial, a dial timeout) — on the next tick, after libp2p has taken its 'error'
+ * listener off. Nothing handles that error, and an unhandled 'error' event ends the process. Each socket a dial
+ * opens gets a listener of its own, so such a late error goes nowhere; libp2p's handling is unchanged.
+ */
+function guardDials(transport: Transport): Transport {
+  const target = transport as unknown as { _connect?: (...args: unknown[]) => Promise<unknown> };
+  const connect = target._connect;
+  if (typeof connect !== "function") return transport;
+  target._connect = function (this: unknown, ...args: unknown[]) {
+    const original = net.connect;
+    // `_connect` opens its socket synchronously: the override is in place for exactly that call.
+    net.connect = ((...connectArgs: Parameters<typeof net.connect>) => {
+      const socket = original(...connectArgs);
+      socket.on("error", () => {});
+      return socket;
+    }) as typeof net.connect;
+    try {
+      return connect.apply(this, args);
+    } finally {
+      net.connect = original;
+    }
+  };
+  return transport;
+}
+
+/**
+ * The TCP transport of every wakubot stack: @libp2p/tcp with aborted dials made harmless (see `guardDials`), and
+ * with wire bytes counted when a counter is given.
+ *
+ * @example
+ * const transport = tcpTransport(); // a libp2p transport factory
+ */
+export function tcpTransport(counter?: WireCounter): TransportFactory {
   const factory = tcp() as unknown as TransportFactory;
   return (components) => {
-    const inner = factory(components);
-    return new Proxy(inner, {
-      get(target, property, receiver) {
-        if (property === "dial") {
-          return (ma: Parameters<Transport["dial"]>[0], options: Parameters<Transport["dial"]>[1]) =>
-            target.dial(ma, { ...options, upgrader: countingUpgrader(options.upgrader, counter) });
-        }
-        if (property === "createListener") {
-          return (options: Parameters<Transport["createListener"]>[0]) =>
-            target.createListener({ ...options, upgrader: countingUpgrader(options.upgrader, counter) });
-        }
-        return Reflect.get(target, property, receiver);
-      },
-    });
+    const guarded = guardDials(factory(components));
+    return counter ? counting(guarded, counter) : guarded;
   };
+}
+
+function counting(inner: Transport, counter: WireCounter): Transport {
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === "dial") {
+        return (ma: Parameters<Transport["dial"]>[0], options: Parameters<Transport["dial"]>[1]) =>
+          target.dial(ma, { ...options, upgrader: countingUpgrader(options.upgrader, counter) });
+      }
+      if (property === "createListener") {
+        return (options: Parameters<Transport["createListener"]>[0]) =>
+          target.createListener({ ...options, upgrader: countingUpgrader(options.upgrader, counter) });
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 /** What differs between the stacks of a full node, a light client and a benchmark node. */
@@ -125,7 +164,7 @@ export interface StackOptions {
  * await libp2p.start();
  */
 export async function createStack(options: StackOptions): Promise<Libp2p> {
-  const transport = options.counter ? countingTcp(options.counter) : tcp();
+  const transport = tcpTransport(options.counter);
   const config: Libp2pOptions = {
     addresses: { listen: [...options.listen] },
     transports: [transport as ReturnType<typeof tcp>],
