@@ -11,8 +11,12 @@ import { type BotNetwork, botNetwork, record, settleUntil } from "../support/bot
 const CONVERSATIONS = Number(process.env.WAKUBOT_SCALE_CONVERSATIONS ?? 1000);
 /** Client bots sharing them: each `connect(invite)` is a new conversation. */
 const CLIENTS = 5;
-/** Idle time after which the bot's conversation actors leave memory. */
-const IDLE_MS = 200;
+/**
+ * Idle time after which the bot's conversation actors leave memory. Long enough that the polls below see them live
+ * even when a loaded machine runs the bot's inbound work in long stretches (nothing wakes them again afterwards:
+ * the clients hold their acks of the answers).
+ */
+const IDLE_MS = 2_000;
 /**
  * Deadline for the actors to leave after the last answer. The clients hold their acks of the answers (the answers
  * announce a 60 s hold, docs/delivery.md §Ack hold), so these come later still and wake an actor for a moment each.
