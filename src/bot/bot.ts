@@ -733,15 +733,11 @@ export class Bot {
     let received: Received;
     try {
       const limit = this.#inboundLimit;
-      if (limit) {
-        const admitted = this.#store.receive(payload, (conversation, frame) =>
-          this.#admit(limit, conversation, frame),
-        );
-        if (!admitted) return; // left unread: the peer resends it
-        received = admitted;
-      } else {
-        received = this.#store.receive(payload);
-      }
+      const admitted = limit
+        ? this.#store.receive(payload, (conversation, frame) => this.#admit(limit, conversation, frame))
+        : this.#store.receive(payload);
+      if (!admitted) return; // over the inbound limit, left unread: the peer resends it
+      received = admitted;
     } catch (error) {
       // Not ours, or already processed: the normal case for most messages on a shared topic.
       if (error instanceof CryptoError && (error.code === "unknown_tag" || error.code === "replay")) {

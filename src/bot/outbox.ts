@@ -238,14 +238,18 @@ export class Outbox {
     for (const stored of this.#records.outstanding()) {
       const row = { ...stored, carries: -1 };
       const peer = this.#peer(row.conversationId);
-      if (row.seq && row.attempts === 0 && row.sentAt !== null) {
-        // The first publish is not written as an attempt, but its `sent` mark is: its timer resumes from there
-        // (a reply the peer holds the ack of is not resent at every restart).
+      if (!row.seq) {
+        if (!restored.has(row.id)) this.#publish(row, peer);
+        continue;
+      }
+      // The first publish is not written as an attempt, but its `sent` mark is: its timer resumes from there (a
+      // reply the peer holds the ack of is not resent at every restart).
+      const sentAt = row.attempts === 0 ? row.sentAt : null;
+      if (sentAt !== null) {
         row.attempts = 1;
-        row.nextAttemptAt = row.sentAt + row.ackHoldMs + this.#r.resendAfterMs;
-        this.#admit(row, peer, restored.has(row.id), row.sentAt);
-      } else if (row.seq) this.#admit(row, peer, restored.has(row.id));
-      else if (!restored.has(row.id)) this.#publish(row, peer);
+        row.nextAttemptAt = this.#resendAt(sentAt, 1, row.ackHoldMs);
+      }
+      this.#admit(row, peer, restored.has(row.id), sentAt ?? 0);
     }
     const every = Math.max(10, Math.min(1000, Math.floor(this.#r.resendAfterMs / 4)));
     this.#tick = setInterval(() => this.#resendDue(), every);
@@ -331,8 +335,7 @@ export class Outbox {
     const now = this.#hooks.now();
     const entry = peer.unacked.get(row.seq);
     const attempts = row.attempts + 1;
-    const next =
-      now + row.ackHoldMs + Math.min(this.#r.maxResendDelayMs, this.#r.resendAfterMs * 2 ** (attempts - 1));
+    const next = this.#resendAt(now, attempts, row.ackHoldMs);
     if (entry && row.seq) {
       entry.attempts = attempts;
       entry.nextAttemptAt = next;
@@ -539,16 +542,19 @@ export class Outbox {
     }
   }
 
+  /** When attempt `attempt`, published at `from`, is due again: the hold announced, then the doubling back-off. */
+  #resendAt(from: number, attempt: number, holdMs: number): number {
+    return from + holdMs + Math.min(this.#r.maxResendDelayMs, this.#r.resendAfterMs * 2 ** (attempt - 1));
+  }
+
   /** A tracked message's publish went out: its timers count from now, not from when it was queued. */
   #wentOut(conversationId: string, id: string, attempt: number): void {
     const peer = this.#peers.get(conversationId);
     if (!peer) return;
     for (const entry of peer.unacked.values()) {
       if (entry.id !== id || entry.attempts !== attempt) continue;
-      const now = this.#hooks.now();
-      entry.lastSentAt = now;
-      const backoff = Math.min(this.#r.maxResendDelayMs, this.#r.resendAfterMs * 2 ** (attempt - 1));
-      entry.nextAttemptAt = now + entry.ackHoldMs + backoff;
+      entry.lastSentAt = this.#hooks.now();
+      entry.nextAttemptAt = this.#resendAt(entry.lastSentAt, attempt, entry.ackHoldMs);
       return;
     }
   }
